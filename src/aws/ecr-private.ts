@@ -1,0 +1,57 @@
+// Private ECR: one GetAuthorizationToken per region, naming the registry accounts, so one
+// secret can hold registries of several accounts and regions next to ECR Public.
+import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
+import type { PrivateRegistry } from "../domain/registries.ts";
+import { checkExpiry, parseAuthorizationToken } from "../domain/token.ts";
+import type { RegistryCredential, RegistryToken } from "../domain/types.ts";
+import { describeAwsError } from "./errors.ts";
+import type { TokenSource } from "./token-source.ts";
+
+export function ecrPrivateTokenSource(
+  registries: readonly PrivateRegistry[],
+  options: { maxAttempts?: number; now?: () => Date } = {},
+): TokenSource {
+  const now = options.now ?? (() => new Date());
+  const byRegion = Map.groupBy(registries, (registry) => registry.region);
+  return {
+    registries: registries.map((registry) => registry.host).sort(),
+    async fetchToken(): Promise<RegistryToken> {
+      const parts = await Promise.all(
+        [...byRegion].map(([region, inRegion]) => fetchRegion(region, inRegion, options.maxAttempts ?? 3, now)),
+      );
+      return {
+        credentials: parts.flatMap((part) => part.credentials),
+        expiresAt: new Date(Math.min(...parts.map((part) => part.expiresAt.getTime()))),
+      };
+    },
+  };
+}
+
+async function fetchRegion(
+  region: string,
+  registries: readonly PrivateRegistry[],
+  maxAttempts: number,
+  now: () => Date,
+): Promise<RegistryToken> {
+  const what = `the ECR token request (${region})`;
+  const client = new ECRClient({ region, maxAttempts });
+  try {
+    const registryIds = [...new Set(registries.map((registry) => registry.accountId))];
+    const { authorizationData = [] } = await client.send(new GetAuthorizationTokenCommand({ registryIds }));
+    const credentials: RegistryCredential[] = [];
+    let expiresAt: Date | undefined;
+    for (const registry of registries) {
+      // proxyEndpoint is https://ACCOUNT.dkr.ecr.REGION.amazonaws.com
+      const data = authorizationData.find((d) => d.proxyEndpoint?.includes(`${registry.accountId}.dkr.ecr`));
+      if (!data) throw new Error(`no authorization data for ${registry.host}`);
+      credentials.push(parseAuthorizationToken(data.authorizationToken, registry.host));
+      const expiry = checkExpiry(data.expiresAt, now(), registry.host);
+      if (!expiresAt || expiry < expiresAt) expiresAt = expiry;
+    }
+    return { credentials, expiresAt: expiresAt ?? now() };
+  } catch (error) {
+    throw describeAwsError(error, what);
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,31 @@
+// ECR Public: GetAuthorizationToken, which AWS serves only in us-east-1 whatever region the
+// rest of the configuration names.
+import { ECRPUBLICClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr-public";
+import { ecrPublicServer } from "../domain/dockerconfig.ts";
+import { checkExpiry, parseAuthorizationToken } from "../domain/token.ts";
+import type { RegistryToken } from "../domain/types.ts";
+import { describeAwsError } from "./errors.ts";
+import type { TokenSource } from "./token-source.ts";
+
+export const ecrPublicRegion = "us-east-1";
+
+export function ecrPublicTokenSource(options: { maxAttempts?: number; now?: () => Date } = {}): TokenSource {
+  // The default credential chain (env, profiles, IRSA, Pod Identity, IMDS) and the standard
+  // AWS_ENDPOINT_URL_ECR_PUBLIC / AWS_ENDPOINT_URL overrides come from the SDK itself.
+  const client = new ECRPUBLICClient({ region: ecrPublicRegion, maxAttempts: options.maxAttempts ?? 3 });
+  const now = options.now ?? (() => new Date());
+  return {
+    registries: [ecrPublicServer],
+    async fetchToken(): Promise<RegistryToken> {
+      const what = "the ECR Public token request (us-east-1)";
+      try {
+        const { authorizationData } = await client.send(new GetAuthorizationTokenCommand({}));
+        const credential = parseAuthorizationToken(authorizationData?.authorizationToken, ecrPublicServer);
+        const expiresAt = checkExpiry(authorizationData?.expiresAt, now(), ecrPublicServer);
+        return { credentials: [credential], expiresAt };
+      } catch (error) {
+        throw describeAwsError(error, what);
+      }
+    },
+  };
+}

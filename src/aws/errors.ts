@@ -1,0 +1,52 @@
+// Turns AWS SDK failures into one line a person can act on. SDK error messages do not carry
+// credentials, but we still build our own text rather than pass theirs through blindly.
+import { MalformedTokenError } from "../domain/token.ts";
+import { TokenFailureReason, TokenUnavailableError } from "./token-source.ts";
+
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  $fault?: "client" | "server";
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+}
+
+export function describeAwsError(error: unknown, what: string): TokenUnavailableError {
+  if (error instanceof TokenUnavailableError) return error;
+  if (error instanceof MalformedTokenError) {
+    return new TokenUnavailableError(`${what} returned an unusable token: ${error.message}`, TokenFailureReason.malformed, { cause: error });
+  }
+  const e = (error ?? {}) as SdkErrorShape;
+  const name = e.name ?? "Error";
+  const attempts = e.$metadata?.attempts;
+  const after = attempts && attempts > 1 ? ` after ${attempts} attempts` : "";
+  const message = oneLine(e.message ?? String(error));
+  if (name === "CredentialsProviderError" || /Could not load credentials/i.test(message)) {
+    return new TokenUnavailableError(
+      `no AWS credentials found for ${what}: set up IRSA, EKS Pod Identity, a profile or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`,
+      TokenFailureReason.noCredentials,
+      { cause: error },
+    );
+  }
+  if (name === "ThrottlingException" || name === "TooManyRequestsException") {
+    return new TokenUnavailableError(`${what} was throttled (${name})${after}; try again later`, TokenFailureReason.throttled, { cause: error });
+  }
+  if (/AccessDenied|UnrecognizedClient|InvalidSignature|SignatureDoesNotMatch|ExpiredToken|InvalidClientTokenId/.test(name)) {
+    return new TokenUnavailableError(
+      `${what} was denied (${name}: ${message}); check the IAM policy (ecr-public:GetAuthorizationToken, sts:GetServiceBearerToken) and the credentials`,
+      TokenFailureReason.denied,
+      { cause: error },
+    );
+  }
+  if (e.$fault === "server" || (e.$metadata?.httpStatusCode ?? 0) >= 500) {
+    return new TokenUnavailableError(`${what} failed on the AWS side (${name})${after}; try again later`, TokenFailureReason.serverError, { cause: error });
+  }
+  if (e.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)$/.test(e.code)) {
+    return new TokenUnavailableError(`cannot reach AWS for ${what} (${e.code})${after}`, TokenFailureReason.network, { cause: error });
+  }
+  return new TokenUnavailableError(`${what} failed (${name}: ${message})`, TokenFailureReason.other, { cause: error });
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim().slice(0, 300);
+}

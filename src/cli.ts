@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// argv -> command. The only place that sets the process exit code.
+import { ConfigError, EarlyExit, loadConfig, type Config } from "./config.ts";
+import { ExitCode } from "./domain/outcome.ts";
+import { sync, type CommandIO } from "./commands/sync.ts";
+import { KubeConfigError } from "./kube/client.ts";
+import { createLogger } from "./observability/logger.ts";
+import { scrub } from "./observability/redact.ts";
+
+function progressLine(): (done: number, total: number) => void {
+  return (done, total) => {
+    if (total < 20) return;
+    process.stderr.write(`\rsynced ${done}/${total} namespaces${done === total ? "\n" : ""}`);
+  };
+}
+
+async function main(): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof EarlyExit) {
+      process.stdout.write(error.output);
+      return ExitCode.ok;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return ExitCode.usage;
+    }
+    throw error;
+  }
+  const log = createLogger(config.log);
+  const io: CommandIO = {
+    log,
+    out: process.stdout,
+    progress: config.log.format === "text" && process.stderr.isTTY ? progressLine() : undefined,
+  };
+  try {
+    switch (config.command) {
+      case "sync":
+        return await sync(config, io);
+      default:
+        log.error(`the ${config.command} command is not available yet`);
+        return ExitCode.usage;
+    }
+  } catch (error) {
+    if (error instanceof KubeConfigError) {
+      log.error(error.message);
+      return ExitCode.usage;
+    }
+    // Unexpected: one line, no stack for the user; the stack goes to debug.
+    log.debug({ err: error }, "unexpected error");
+    log.error(`unexpected error: ${scrub(error instanceof Error ? error.message : String(error))}`);
+    return ExitCode.attention;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,155 @@
+// `sync`: one pass of gather -> decide -> act over every selected namespace, then exit.
+import type { Config } from "../config.ts";
+import { ExitCode, exitCodeFor, summaryLine, type ResultKind } from "../domain/outcome.ts";
+import { missingNamespacePlan, needsToken, planNamespace, SecretAction, type DesiredState, type NamespacePlan } from "../domain/plan.ts";
+import { selectNamespaces } from "../domain/namespaces.ts";
+import type { RegistryToken } from "../domain/types.ts";
+import { TokenUnavailableError, type TokenSource } from "../aws/token-source.ts";
+import { applyNamespacePlan, WriteResult, type NamespaceOutcome } from "../kube/apply.ts";
+import { coreApi, loadKubeConfig, serverUrl } from "../kube/client.ts";
+import { gatherCluster, type ClusterSnapshot } from "../kube/gather.ts";
+import { classifyKubeError, kubeErrorMessage, KubeErrorKind } from "../kube/errors.ts";
+import type { Logger } from "../observability/logger.ts";
+import { registerSecret } from "../observability/redact.ts";
+import { mapWithConcurrency } from "../util/concurrency.ts";
+import { formatDuration } from "../domain/duration.ts";
+import { renderPlan } from "./render.ts";
+import { tokenSourceFor } from "./token-source.ts";
+
+export interface CommandIO {
+  readonly log: Logger;
+  readonly out: NodeJS.WritableStream;
+  readonly progress: ((done: number, total: number) => void) | undefined;
+}
+
+export function desiredStateFrom(config: Config, registries: readonly string[]): DesiredState {
+  return {
+    secretName: config.secretName,
+    registries: [...registries].sort(),
+    refreshBeforeMs: config.refreshBeforeMs,
+    force: config.force,
+    adopt: config.adopt,
+    serviceAccounts: config.serviceAccounts,
+  };
+}
+
+/** Plans for every selected, terminating and missing namespace; the pure middle of a sync. */
+export function planSync(config: Config, snapshot: ClusterSnapshot, desired: DesiredState, now: Date): NamespacePlan[] {
+  const chosen = selectNamespaces(snapshot.namespaces, config.selection);
+  const plan = (namespace: string, terminating: boolean): NamespacePlan =>
+    planNamespace(
+      { namespace, terminating, secret: snapshot.secrets.get(namespace), serviceAccounts: snapshot.serviceAccounts.get(namespace) ?? [] },
+      desired,
+      now,
+    );
+  return [
+    ...chosen.selected.map((ns) => plan(ns, false)),
+    ...chosen.terminating.map((ns) => plan(ns, true)),
+    ...chosen.missing.map(missingNamespacePlan),
+  ].sort((a, b) => a.namespace.localeCompare(b.namespace));
+}
+
+function resultKind(outcome: NamespaceOutcome): ResultKind {
+  if (outcome.secret === WriteResult.failed) return "failed";
+  if (outcome.secret === WriteResult.created) return "created";
+  if (outcome.secret === WriteResult.updated) return "updated";
+  const action = outcome.plan.secret;
+  if (action === SecretAction.skipTerminating) return "terminating";
+  if (action === SecretAction.skipForeign) return "foreign";
+  if (action === SecretAction.missingNamespace) return "missing";
+  return "fresh";
+}
+
+function logOutcome(log: Logger, outcome: NamespaceOutcome): void {
+  const { namespace, plan } = outcome;
+  const fields = { namespace, action: plan.secret, result: outcome.secret, serviceAccounts: outcome.patchedServiceAccounts };
+  if (outcome.error) {
+    log.error({ ...fields, reason: outcome.error.kind }, `namespace ${namespace}: ${outcome.error.message}`);
+  } else if (plan.secret === SecretAction.skipForeign || plan.secret === SecretAction.missingNamespace) {
+    log.warn(fields, `namespace ${namespace}: ${plan.reason}`);
+  } else if (plan.secret === SecretAction.skipTerminating) {
+    log.warn(fields, `namespace ${namespace}: skipped, namespace is terminating`);
+  } else {
+    const sa = outcome.patchedServiceAccounts.length > 0 ? `; added to service accounts ${outcome.patchedServiceAccounts.join(", ")}` : "";
+    log.info(fields, `namespace ${namespace}: secret ${outcome.secret === WriteResult.unchanged ? "fresh" : outcome.secret}${sa}`);
+  }
+  for (const name of outcome.missingServiceAccounts) {
+    log.warn({ namespace, serviceAccount: name }, `namespace ${namespace}: service account ${name} not found`);
+  }
+}
+
+async function fetchToken(source: TokenSource, log: Logger): Promise<RegistryToken | undefined> {
+  try {
+    const token = await source.fetchToken();
+    for (const credential of token.credentials) {
+      registerSecret(credential.password);
+      registerSecret(`${credential.username}:${credential.password}`);
+    }
+    const remaining = formatDuration(token.expiresAt.getTime() - Date.now());
+    log.info({ registries: source.registries, expiresAt: token.expiresAt.toISOString() }, `token obtained for ${source.registries.join(", ")}, expires in ${remaining}`);
+    return token;
+  } catch (error) {
+    if (error instanceof TokenUnavailableError) {
+      log.error({ reason: error.reason }, `${error.message}; no secret was changed`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+export async function sync(config: Config, io: CommandIO): Promise<ExitCode> {
+  const { log } = io;
+  const kc = loadKubeConfig(config.kube);
+  const core = coreApi(kc);
+  const tokenSource = tokenSourceFor(config);
+  const desired = desiredStateFrom(config, tokenSource.registries);
+
+  let snapshot: ClusterSnapshot;
+  try {
+    snapshot = await gatherCluster(core, config.secretName, config.serviceAccounts);
+  } catch (error) {
+    const kind = classifyKubeError(error);
+    const hint = kind === KubeErrorKind.forbidden || kind === KubeErrorKind.unauthorized
+      ? "check the RBAC of this identity (see deploy/rbac)"
+      : "check --kubeconfig/--context and that the API server is up";
+    log.error({ reason: kind }, `cannot read the cluster at ${serverUrl(kc)}: ${kubeErrorMessage(error)}; ${hint}`);
+    return ExitCode.attention;
+  }
+
+  const plans = planSync(config, snapshot, desired, new Date());
+  if (plans.length === 0) {
+    log.error("no namespace matches the selection; check TARGET_NAMESPACES/--namespaces, --exclude and --namespace-selector");
+    return ExitCode.attention;
+  }
+
+  if (config.dryRun) {
+    io.out.write(renderPlan(plans));
+    const kinds = plans.map((p): ResultKind =>
+      p.secret === SecretAction.missingNamespace ? "missing" : p.secret === SecretAction.skipForeign ? "foreign" : p.secret === SecretAction.skipTerminating ? "terminating" : p.secret === SecretAction.skipFresh ? "fresh" : "planned");
+    log.info(`dry run, nothing written: ${summaryLine(kinds, { patchedServiceAccounts: 0, tokenFetched: false })}`);
+    return exitCodeFor(kinds);
+  }
+
+  let token: RegistryToken | undefined;
+  if (plans.some(needsToken)) {
+    token = await fetchToken(tokenSource, log);
+    if (!token) return ExitCode.noToken;
+  }
+
+  const ctx = { core, desired, token, now: () => new Date() };
+  let done = 0;
+  const outcomes = await mapWithConcurrency(plans, config.concurrency, async (plan) => {
+    const outcome = await applyNamespacePlan(ctx, plan);
+    logOutcome(log, outcome);
+    io.progress?.(++done, plans.length);
+    return outcome;
+  });
+
+  const kinds = outcomes.map(resultKind);
+  const patched = outcomes.reduce((sum, o) => sum + o.patchedServiceAccounts.length, 0);
+  const code = exitCodeFor(kinds);
+  const line = `sync done: ${summaryLine(kinds, { patchedServiceAccounts: patched, tokenFetched: token !== undefined })}`;
+  if (code === ExitCode.ok) log.info({ exitCode: code }, line);
+  else log.warn({ exitCode: code }, line);
+  return code;
+}

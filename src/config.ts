@@ -1,0 +1,212 @@
+// Flags and environment variables -> one validated, frozen Config. The only reader of
+// process.env in the product; everything else receives what it needs from here.
+import { Command, CommanderError, Option } from "commander";
+import { z } from "zod";
+import { parseDuration } from "./domain/duration.ts";
+import { LabelSelectorError, parseLabelSelector } from "./domain/label-selector.ts";
+import { namespacePatternProblem, type NamespaceSelection } from "./domain/namespaces.ts";
+import { parsePrivateRegistry, type PrivateRegistry } from "./domain/registries.ts";
+import { version } from "./version.ts";
+
+export const commandNames = ["sync", "run", "status", "doctor"] as const;
+export type CommandName = (typeof commandNames)[number];
+
+export interface Config {
+  readonly command: CommandName;
+  readonly kube: { readonly kubeconfig: string | undefined; readonly context: string | undefined };
+  readonly selection: NamespaceSelection;
+  readonly secretName: string;
+  readonly serviceAccounts: readonly string[];
+  readonly ecrRegistries: readonly PrivateRegistry[];
+  readonly refreshBeforeMs: number;
+  readonly force: boolean;
+  readonly adopt: boolean;
+  readonly dryRun: boolean;
+  readonly concurrency: number;
+  readonly log: { readonly level: LogLevel; readonly format: "json" | "text" };
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** A problem with the command line or environment: one line, exit code 2. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** --help / --version: print `output`, exit 0. */
+export class EarlyExit extends Error {
+  override readonly name = "EarlyExit";
+  readonly output: string;
+  constructor(output: string) {
+    super("early exit");
+    this.output = output;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const secretNamePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+const rawSchema = z.object({
+  kubeconfig: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
+  namespaces: z.string().optional(),
+  allNamespaces: z.boolean(),
+  exclude: z.string(),
+  namespaceSelector: z.string(),
+  secretName: z.string().max(253).regex(secretNamePattern, "must be a valid Kubernetes secret name"),
+  serviceAccounts: z.string(),
+  ecrRegistries: z.string(),
+  refreshBefore: z.string(),
+  force: z.boolean(),
+  adopt: z.boolean(),
+  dryRun: z.boolean(),
+  concurrency: z.coerce.number().int("must be a whole number").min(1).max(256),
+  logLevel: z.enum(["debug", "info", "warn", "error"]),
+  logFormat: z.enum(["auto", "json", "text"]),
+});
+
+function list(text: string | undefined): string[] {
+  return (text ?? "").split(/[\s,]+/).filter((item) => item.length > 0);
+}
+
+function envFlag(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes)$/i.test(value.trim());
+}
+
+/** Every flag with its environment variable and default, shared by the commands. */
+function commonOptions(env: Env): Option[] {
+  const opt = (flags: string, description: string, envName: string, fallback?: string): Option => {
+    const option = new Option(flags, `${description} (env ${envName})`);
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined) option.default(flags.includes("<") ? fromEnv : envFlag(fromEnv));
+    else if (fallback !== undefined) option.default(fallback);
+    return option;
+  };
+  return [
+    opt("--kubeconfig <path>", "kubeconfig file; in a pod the service account is used", "KUBECONFIG"),
+    opt("--context <name>", "kubeconfig context to use", "KUBE_CONTEXT"),
+    opt("-n, --namespaces <list>", "namespaces or globs (team-*), comma or space separated", "TARGET_NAMESPACES"),
+    opt("-A, --all-namespaces", "select every namespace", "ALL_NAMESPACES"),
+    opt("--exclude <globs>", "namespaces or globs to leave out", "EXCLUDE_NAMESPACES", ""),
+    opt("-l, --namespace-selector <selector>", "label selector namespaces must match (alone: all matching)", "NAMESPACE_SELECTOR", ""),
+    opt("--secret-name <name>", "name of the pull secret", "SECRET_NAME", "ecr-public-token"),
+    opt("--service-accounts <list>", "service accounts to add the secret to, or * for all", "SERVICE_ACCOUNTS", ""),
+    opt("--ecr-registries <hosts>", "private ECR registries to add, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com", "ECR_REGISTRIES", ""),
+    opt("--refresh-before <duration>", "refresh a secret whose token expires within this time", "REFRESH_BEFORE", "6h"),
+    opt("--force", "rewrite every secret even if its token is fresh", "FORCE"),
+    opt("--adopt", "take over a secret of the same name that another tool made", "ADOPT"),
+    opt("--dry-run", "print the plan and write nothing", "DRY_RUN"),
+    opt("--concurrency <n>", "parallel writes", "CONCURRENCY", "16"),
+    opt("--log-level <level>", "debug, info, warn or error", "LOG_LEVEL", "info"),
+    opt("--log-format <format>", "auto (text on a terminal, JSON otherwise), json or text", "LOG_FORMAT", "auto"),
+  ];
+}
+
+function toConfig(command: CommandName, raw: z.infer<typeof rawSchema>, stderrIsTty: boolean): Config {
+  const include = list(raw.namespaces);
+  if (raw.namespaces !== undefined && include.length === 0 && !raw.allNamespaces) {
+    throw new ConfigError("TARGET_NAMESPACES / --namespaces is empty: list at least one namespace, or use --all-namespaces");
+  }
+  const exclude = list(raw.exclude);
+  for (const pattern of [...include, ...exclude]) {
+    const problem = namespacePatternProblem(pattern);
+    if (problem) throw new ConfigError(problem);
+  }
+  let labelSelector;
+  try {
+    labelSelector = parseLabelSelector(raw.namespaceSelector);
+  } catch (error) {
+    if (error instanceof LabelSelectorError) throw new ConfigError(error.message);
+    throw error;
+  }
+  const all = raw.allNamespaces || (include.length === 0 && labelSelector.requirements.length > 0);
+  if (!all && include.length === 0) {
+    throw new ConfigError(
+      "no namespaces selected: set TARGET_NAMESPACES or --namespaces, or use --all-namespaces or --namespace-selector",
+    );
+  }
+  const refreshBeforeMs = parseDuration(raw.refreshBefore);
+  if (refreshBeforeMs === undefined || refreshBeforeMs >= 12 * 3_600_000) {
+    throw new ConfigError(`--refresh-before "${raw.refreshBefore}" must be a duration below 12h, like 6h or 90m`);
+  }
+  const serviceAccounts = list(raw.serviceAccounts);
+  const ecrRegistries = list(raw.ecrRegistries).map((host) => {
+    const registry = parsePrivateRegistry(host);
+    if (!registry) throw new ConfigError(`"${host}" is not a private ECR registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com)`);
+    return registry;
+  });
+  return Object.freeze({
+    command,
+    kube: { kubeconfig: raw.kubeconfig, context: raw.context },
+    selection: { include, all, exclude, labelSelector },
+    secretName: raw.secretName,
+    serviceAccounts,
+    ecrRegistries,
+    refreshBeforeMs,
+    force: raw.force,
+    adopt: raw.adopt,
+    dryRun: raw.dryRun,
+    concurrency: raw.concurrency,
+    log: {
+      level: raw.logLevel,
+      format: raw.logFormat === "auto" ? (stderrIsTty ? "text" : "json") : raw.logFormat,
+    },
+  });
+}
+
+function zodProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const flag = String(issue?.path[0] ?? "option").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return `--${flag}: ${issue?.message ?? "invalid value"}`;
+}
+
+const descriptions: Record<CommandName, string> = {
+  sync: "one pass: get a token and write the pull secret into every selected namespace, then exit",
+  run: "keep pull secrets fresh as a controller (watches namespaces, refreshes before expiry)",
+  status: "show, per selected namespace, whether the secret is there, ours and fresh",
+  doctor: "check that this can work here: cluster, RBAC, AWS credentials, token",
+};
+
+const commandRequired = `a command is required: ${commandNames.join(", ")} (see --help)`;
+
+/** Parses argv (without node and script) and env into a Config; throws ConfigError or EarlyExit. */
+export function parseConfig(args: readonly string[], env: Env, stderrIsTty = false): Config {
+  let output = "";
+  let chosen: { command: CommandName; options: Record<string, unknown> } | undefined;
+  const program = new Command("ecr-public-creds-helper")
+    .description("Keeps Kubernetes image pull secrets for Amazon ECR Public (and private ECR) valid.")
+    .version(version)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void (output += s), writeErr: (s) => void (output += s) })
+    .showSuggestionAfterError(true);
+  for (const name of commandNames) {
+    const sub = program.command(name).description(descriptions[name]).exitOverride();
+    sub.configureOutput({ writeOut: (s) => void (output += s), writeErr: (s) => void (output += s) });
+    for (const option of commonOptions(env)) sub.addOption(option);
+    sub.action((options: Record<string, unknown>) => {
+      chosen = { command: name, options };
+    });
+  }
+  try {
+    program.parse([...args], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) throw new EarlyExit(output);
+      // No command: commander shows help and fails with "(outputHelp)"; say what is missing instead.
+      if (error.code === "commander.help") throw new ConfigError(commandRequired);
+      // One line: commander puts "(Did you mean …?)" on a line of its own.
+      throw new ConfigError(error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " "));
+    }
+    throw error;
+  }
+  if (!chosen) throw new ConfigError(commandRequired);
+  const parsed = rawSchema.safeParse({ allNamespaces: false, force: false, adopt: false, dryRun: false, ...chosen.options });
+  if (!parsed.success) throw new ConfigError(zodProblem(parsed.error));
+  return toConfig(chosen.command, parsed.data, stderrIsTty);
+}
+
+/** The Config of this process. */
+export function loadConfig(): Config {
+  return parseConfig(process.argv.slice(2), process.env, process.stderr.isTTY === true);
+}

@@ -1,0 +1,127 @@
+// Carrying out one namespace's plan: create or update the secret in place (never delete and
+// re-create), then add it to service accounts. A conflict means someone wrote in between: we
+// re-read that namespace, decide again and retry. Each namespace succeeds or fails alone.
+import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { fieldManager } from "../domain/managed.ts";
+import { planNamespace, SecretAction, type DesiredState, type NamespacePlan } from "../domain/plan.ts";
+import { desiredSecret } from "../domain/secret.ts";
+import type { RegistryToken } from "../domain/types.ts";
+import { withRetry } from "../util/concurrency.ts";
+import { toObservedSecret, toObservedServiceAccount } from "./convert.ts";
+import { classifyKubeError, isRetryableKubeError, kubeErrorMessage, KubeErrorKind } from "./errors.ts";
+
+export interface ApplyContext {
+  readonly core: CoreV1Api;
+  readonly desired: DesiredState;
+  readonly token: RegistryToken | undefined;
+  readonly now: () => Date;
+}
+
+export const WriteResult = {
+  created: "created",
+  updated: "updated",
+  unchanged: "unchanged",
+  failed: "failed",
+  skipped: "skipped",
+} as const;
+export type WriteResult = (typeof WriteResult)[keyof typeof WriteResult];
+
+export interface NamespaceOutcome {
+  readonly namespace: string;
+  readonly plan: NamespacePlan;
+  readonly secret: WriteResult;
+  readonly patchedServiceAccounts: readonly string[];
+  readonly missingServiceAccounts: readonly string[];
+  readonly error?: { readonly kind: KubeErrorKind; readonly message: string };
+}
+
+const writeRetry = { attempts: 4, baseMs: 200, capMs: 3_000, retryable: isRetryableKubeError } as const;
+const conflictAttempts = 3;
+
+export async function applyNamespacePlan(ctx: ApplyContext, initial: NamespacePlan): Promise<NamespaceOutcome> {
+  let plan = initial;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const secret = await writeSecret(ctx, plan);
+      const patched: string[] = [];
+      for (const sa of plan.patchServiceAccounts) {
+        await patchServiceAccount(ctx, plan.namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets);
+        patched.push(sa.name);
+      }
+      return { namespace: plan.namespace, plan, secret, patchedServiceAccounts: patched, missingServiceAccounts: plan.missingServiceAccounts };
+    } catch (error) {
+      const kind = classifyKubeError(error);
+      if (kind === KubeErrorKind.conflict && attempt < conflictAttempts) {
+        plan = await replan(ctx, plan.namespace);
+        continue;
+      }
+      return {
+        namespace: plan.namespace,
+        plan,
+        secret: WriteResult.failed,
+        patchedServiceAccounts: [],
+        missingServiceAccounts: plan.missingServiceAccounts,
+        error: { kind, message: kubeErrorMessage(error) },
+      };
+    }
+  }
+}
+
+async function writeSecret(ctx: ApplyContext, plan: NamespacePlan): Promise<WriteResult> {
+  const { core, desired, token } = ctx;
+  const name = desired.secretName;
+  const namespace = plan.namespace;
+  switch (plan.secret) {
+    case SecretAction.create: {
+      if (!token) throw new Error("internal: a secret write was planned without a token");
+      const body = desiredSecret(name, namespace, token) as V1Secret;
+      await withRetry(() => core.createNamespacedSecret({ namespace, body, fieldManager }), writeRetry);
+      return WriteResult.created;
+    }
+    case SecretAction.update:
+    case SecretAction.adopt: {
+      if (!token) throw new Error("internal: a secret write was planned without a token");
+      // The observed resourceVersion rides along: a change we have not seen gives 409.
+      const body = desiredSecret(name, namespace, token, plan.existing) as V1Secret;
+      await withRetry(() => core.replaceNamespacedSecret({ name, namespace, body, fieldManager }), writeRetry);
+      return WriteResult.updated;
+    }
+    case SecretAction.skipFresh:
+      return WriteResult.unchanged;
+    default:
+      return WriteResult.skipped;
+  }
+}
+
+async function patchServiceAccount(
+  ctx: ApplyContext,
+  namespace: string,
+  name: string,
+  resourceVersion: string,
+  imagePullSecrets: readonly string[],
+): Promise<void> {
+  // A merge patch replaces the whole list, so it carries the resourceVersion we read: if
+  // another writer changed the account since, the server answers 409 and we re-read.
+  const body = { metadata: { resourceVersion }, imagePullSecrets: imagePullSecrets.map((n) => ({ name: n })) };
+  await withRetry(
+    () => ctx.core.patchNamespacedServiceAccount({ name, namespace, body, fieldManager }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch)),
+    writeRetry,
+  );
+}
+
+/** Reads one namespace again (secret and service accounts) and decides anew. */
+async function replan(ctx: ApplyContext, namespace: string): Promise<NamespacePlan> {
+  const { core, desired } = ctx;
+  const secret = await core.readNamespacedSecret({ name: desired.secretName, namespace }).then(
+    toObservedSecret,
+    (error: unknown) => {
+      if (classifyKubeError(error) === KubeErrorKind.notFound) return undefined;
+      throw error;
+    },
+  );
+  const serviceAccounts = desired.serviceAccounts.length === 0
+    ? []
+    : (await core.listNamespacedServiceAccount({ namespace })).items.map(toObservedServiceAccount);
+  return planNamespace({ namespace, terminating: false, secret, serviceAccounts }, desired, ctx.now());
+}

@@ -1,0 +1,34 @@
+// API objects -> the plain shapes the decisions take. Never mutates what it is given.
+import type { V1Namespace, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
+import type { NamespaceInfo, ObservedSecret, ObservedServiceAccount } from "../domain/types.ts";
+
+export function toNamespaceInfo(ns: V1Namespace): NamespaceInfo {
+  return {
+    name: ns.metadata?.name ?? "",
+    labels: { ...ns.metadata?.labels },
+    annotations: { ...ns.metadata?.annotations },
+    terminating: ns.metadata?.deletionTimestamp !== undefined || ns.status?.phase === "Terminating",
+  };
+}
+
+export function toObservedSecret(secret: V1Secret): ObservedSecret {
+  const encoded = secret.data?.[".dockerconfigjson"];
+  return {
+    namespace: secret.metadata?.namespace ?? "",
+    name: secret.metadata?.name ?? "",
+    resourceVersion: secret.metadata?.resourceVersion ?? "",
+    type: secret.type ?? "Opaque",
+    labels: { ...secret.metadata?.labels },
+    annotations: { ...secret.metadata?.annotations },
+    dockerConfigJson: encoded === undefined ? undefined : Buffer.from(encoded, "base64").toString("utf8"),
+  };
+}
+
+export function toObservedServiceAccount(sa: V1ServiceAccount): ObservedServiceAccount {
+  return {
+    namespace: sa.metadata?.namespace ?? "",
+    name: sa.metadata?.name ?? "",
+    resourceVersion: sa.metadata?.resourceVersion ?? "",
+    imagePullSecrets: (sa.imagePullSecrets ?? []).map((ref) => ref.name ?? "").filter((name) => name !== ""),
+  };
+}

@@ -78,7 +78,10 @@ function envFlag(value: string | undefined): boolean {
 function commonOptions(env: Env): Option[] {
   const opt = (flags: string, description: string, envName: string, fallback?: string): Option => {
     const option = new Option(flags, `${description} (env ${envName})`);
-    const fromEnv = env[envName];
+    // An empty variable counts as unset (as kubectl treats KUBECONFIG=""), except
+    // TARGET_NAMESPACES, whose emptiness is a mistake worth saying.
+    const raw = env[envName];
+    const fromEnv = raw === "" && envName !== "TARGET_NAMESPACES" ? undefined : raw;
     if (fromEnv !== undefined) option.default(flags.includes("<") ? fromEnv : envFlag(fromEnv));
     else if (fallback !== undefined) option.default(fallback);
     return option;
@@ -130,7 +133,7 @@ function toConfig(command: CommandName, raw: z.infer<typeof rawSchema>, stderrIs
   if (refreshBeforeMs === undefined || refreshBeforeMs >= 12 * 3_600_000) {
     throw new ConfigError(`--refresh-before "${raw.refreshBefore}" must be a duration below 12h, like 6h or 90m`);
   }
-  const serviceAccounts = list(raw.serviceAccounts);
+  const serviceAccounts = [...new Set(list(raw.serviceAccounts))];
   const ecrRegistries = list(raw.ecrRegistries).map((host) => {
     const registry = parsePrivateRegistry(host);
     if (!registry) throw new ConfigError(`"${host}" is not a private ECR registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com)`);

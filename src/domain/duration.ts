@@ -15,8 +15,8 @@ export function parseDuration(text: string): number | undefined {
 
 /** A compact human form, for logs and `status`: "5h59m", "42s", "-3m". */
 export function formatDuration(ms: number): string {
-  const sign = ms < 0 ? "-" : "";
   let seconds = Math.round(Math.abs(ms) / 1000);
+  const sign = ms < 0 && seconds > 0 ? "-" : "";
   const hours = Math.floor(seconds / 3600);
   seconds -= hours * 3600;
   const minutes = Math.floor(seconds / 60);

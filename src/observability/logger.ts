@@ -35,6 +35,8 @@ export function createLogger(options: {
           colorize: false,
           translateTime: "HH:MM:ss",
           ignore: "pid,hostname",
+          // Messages carry what a person needs; the structured fields are for JSON consumers.
+          hideObject: true,
         })
       : new ScrubbingStream(destination);
   return pino(

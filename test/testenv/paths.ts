@@ -4,7 +4,8 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
-export const stateDir = join(repoRoot, ".testenv");
+// ECR_TESTENV_DIR lets a test start a second, separate environment (to check up/down).
+export const stateDir = process.env["ECR_TESTENV_DIR"] ?? join(repoRoot, ".testenv");
 
 export const versions = {
   kubernetes: "v1.37.2",

@@ -83,7 +83,8 @@ async function startAll(pki: Pki, started: ManagedProcess[]): Promise<TestenvSta
   const apiserver = startDetached("kube-apiserver", binaryPath("kube-apiserver"), [
     `--etcd-servers=${etcdUrl}`,
     "--bind-address=127.0.0.1",
-    "--advertise-address=127.0.0.1",
+    // No kubernetes Service endpoints: a loopback address cannot be advertised (as in envtest).
+    "--endpoint-reconciler-type=none",
     `--secure-port=${apiPort}`,
     `--cert-dir=${statePaths.pki}`,
     `--tls-cert-file=${pki.servingCert}`,

@@ -1,0 +1,272 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { ConfigError, EarlyExit, parseConfig } from "./config.ts";
+
+const hour = 3_600_000;
+
+/** Asserts parseConfig throws a one-line ConfigError matching `pattern`. */
+function assertConfigError(args: string[], env: Record<string, string>, pattern: RegExp): void {
+  assert.throws(
+    () => parseConfig(args, env),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `${args.join(" ")}: ${String(error)}`);
+      assert.equal(error.name, "ConfigError");
+      assert.match(error.message, pattern);
+      assert.ok(!error.message.includes("\n"), `not one line: ${JSON.stringify(error.message)}`);
+      assert.ok(!error.message.startsWith("error:"), error.message);
+      return true;
+    },
+  );
+}
+
+describe("parseConfig: namespaces", () => {
+  test("TARGET_NAMESPACES is space-delimited", () => {
+    const config = parseConfig(["sync"], { TARGET_NAMESPACES: "team-a  team-b\tdefault" });
+    assert.equal(config.command, "sync");
+    assert.deepEqual(config.selection.include, ["team-a", "team-b", "default"]);
+    assert.equal(config.selection.all, false);
+    assert.deepEqual(config.selection.exclude, []);
+    assert.deepEqual(config.selection.labelSelector.requirements, []);
+  });
+
+  test("--namespaces takes commas (and -n is the same)", () => {
+    assert.deepEqual(parseConfig(["sync", "--namespaces", "a,b"], {}).selection.include, ["a", "b"]);
+    assert.deepEqual(parseConfig(["sync", "-n", "a, b team-*"], {}).selection.include, ["a", "b", "team-*"]);
+  });
+
+  test("--namespaces overrides TARGET_NAMESPACES", () => {
+    const config = parseConfig(["sync", "--namespaces", "flag-ns"], { TARGET_NAMESPACES: "env-ns" });
+    assert.deepEqual(config.selection.include, ["flag-ns"]);
+  });
+
+  test("empty TARGET_NAMESPACES is an error, unless all namespaces are selected", () => {
+    assertConfigError(["sync"], { TARGET_NAMESPACES: "" }, /TARGET_NAMESPACES \/ --namespaces is empty/);
+    assertConfigError(["sync"], { TARGET_NAMESPACES: "  , " }, /is empty/);
+    assertConfigError(["sync", "--namespaces", ""], {}, /is empty/);
+    const config = parseConfig(["sync", "-A"], { TARGET_NAMESPACES: "" });
+    assert.equal(config.selection.all, true);
+  });
+
+  test("nothing selected is an error", () => {
+    assertConfigError(["sync"], {}, /^no namespaces selected/);
+    assertConfigError(["status", "--exclude", "kube-system"], {}, /^no namespaces selected/);
+  });
+
+  test("--all-namespaces / -A / ALL_NAMESPACES", () => {
+    assert.equal(parseConfig(["sync", "--all-namespaces"], {}).selection.all, true);
+    assert.equal(parseConfig(["sync", "-A"], {}).selection.all, true);
+    assert.equal(parseConfig(["sync"], { ALL_NAMESPACES: "true" }).selection.all, true);
+    assert.equal(parseConfig(["sync"], { ALL_NAMESPACES: "1" }).selection.all, true);
+    assertConfigError(["sync"], { ALL_NAMESPACES: "false" }, /no namespaces selected/);
+  });
+
+  test("exclude from flag or EXCLUDE_NAMESPACES", () => {
+    assert.deepEqual(parseConfig(["sync", "-A", "--exclude", "kube-*,default"], {}).selection.exclude, ["kube-*", "default"]);
+    assert.deepEqual(parseConfig(["sync", "-A"], { EXCLUDE_NAMESPACES: "kube-system kube-public" }).selection.exclude, [
+      "kube-system",
+      "kube-public",
+    ]);
+  });
+
+  test("a selector alone implies all namespaces", () => {
+    const config = parseConfig(["sync", "-l", "env=prod,team in (a,b)"], {});
+    assert.equal(config.selection.all, true);
+    assert.deepEqual(config.selection.include, []);
+    assert.deepEqual(config.selection.labelSelector.requirements, [
+      { op: "eq", key: "env", value: "prod" },
+      { op: "in", key: "team", values: ["a", "b"] },
+    ]);
+    assert.equal(parseConfig(["sync"], { NAMESPACE_SELECTOR: "env=prod" }).selection.all, true);
+  });
+
+  test("a selector with names narrows those names instead", () => {
+    const config = parseConfig(["sync", "-n", "team-*", "--namespace-selector", "env=prod"], {});
+    assert.equal(config.selection.all, false);
+    assert.deepEqual(config.selection.include, ["team-*"]);
+    assert.equal(config.selection.labelSelector.requirements.length, 1);
+  });
+
+  test("bad namespace names and globs", () => {
+    assertConfigError(["sync", "-n", "Team-A"], {}, /"Team-A" is not a valid namespace name/);
+    assertConfigError(["sync"], { TARGET_NAMESPACES: "ok bad_name" }, /"bad_name" is not a valid namespace name/);
+    assertConfigError(["sync", "-n", "team.*"], {}, /"team\.\*" is not a valid namespace glob/);
+    assertConfigError(["sync", "-A", "--exclude", "Kube-*"], {}, /"Kube-\*" is not a valid namespace glob/);
+  });
+
+  test("bad selector", () => {
+    assertConfigError(["sync", "-l", "a in (x"], {}, /label selector "a in \(x"/);
+    assertConfigError(["sync", "-A"], { NAMESPACE_SELECTOR: "a=b=c" }, /invalid label value "b=c"/);
+  });
+});
+
+describe("parseConfig: other options", () => {
+  test("defaults", () => {
+    const config = parseConfig(["sync", "-A"], {});
+    assert.deepEqual(
+      { ...config, selection: { ...config.selection, labelSelector: config.selection.labelSelector.text } },
+      {
+        command: "sync",
+        kube: { kubeconfig: undefined, context: undefined },
+        selection: { include: [], all: true, exclude: [], labelSelector: "" },
+        secretName: "ecr-public-token",
+        serviceAccounts: [],
+        ecrRegistries: [],
+        refreshBeforeMs: 6 * hour,
+        force: false,
+        adopt: false,
+        dryRun: false,
+        concurrency: 16,
+        log: { level: "info", format: "json" },
+      },
+    );
+    assert.ok(Object.isFrozen(config));
+  });
+
+  test("every command is accepted", () => {
+    for (const command of ["sync", "run", "status", "doctor"]) {
+      assert.equal(parseConfig([command, "-A"], {}).command, command);
+    }
+  });
+
+  test("environment variables", () => {
+    const config = parseConfig(["run"], {
+      TARGET_NAMESPACES: "team-a",
+      KUBECONFIG: "/tmp/kubeconfig",
+      KUBE_CONTEXT: "kind-dev",
+      SECRET_NAME: "pull.secret",
+      SERVICE_ACCOUNTS: "default builder",
+      ECR_REGISTRIES: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+      REFRESH_BEFORE: "90m",
+      FORCE: "yes",
+      ADOPT: "TRUE",
+      DRY_RUN: "1",
+      CONCURRENCY: "4",
+      LOG_LEVEL: "debug",
+      LOG_FORMAT: "text",
+    });
+    assert.equal(config.command, "run");
+    assert.deepEqual(config.kube, { kubeconfig: "/tmp/kubeconfig", context: "kind-dev" });
+    assert.equal(config.secretName, "pull.secret");
+    assert.deepEqual(config.serviceAccounts, ["default", "builder"]);
+    assert.deepEqual(config.ecrRegistries, [
+      { host: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", accountId: "123456789012", region: "eu-west-1" },
+    ]);
+    assert.equal(config.refreshBeforeMs, 90 * 60_000);
+    assert.deepEqual([config.force, config.adopt, config.dryRun], [true, true, true]);
+    assert.equal(config.concurrency, 4);
+    assert.deepEqual(config.log, { level: "debug", format: "text" });
+  });
+
+  test("boolean environment variables other than 1/true/yes are false", () => {
+    const config = parseConfig(["sync", "-A"], { FORCE: "false", ADOPT: "0", DRY_RUN: "" });
+    assert.deepEqual([config.force, config.adopt, config.dryRun], [false, false, false]);
+  });
+
+  test("flags override the environment", () => {
+    const config = parseConfig(
+      [
+        "sync", "-A", "--secret-name", "from-flag", "--refresh-before", "30m", "--concurrency", "2",
+        "--log-level", "warn", "--log-format", "json", "--service-accounts", "*", "--context", "prod",
+        "--force", "--adopt", "--dry-run",
+      ],
+      {
+        SECRET_NAME: "from-env",
+        REFRESH_BEFORE: "2h",
+        CONCURRENCY: "8",
+        LOG_LEVEL: "debug",
+        LOG_FORMAT: "text",
+        SERVICE_ACCOUNTS: "default",
+        KUBE_CONTEXT: "dev",
+      },
+    );
+    assert.equal(config.secretName, "from-flag");
+    assert.equal(config.refreshBeforeMs, 30 * 60_000);
+    assert.equal(config.concurrency, 2);
+    assert.deepEqual(config.log, { level: "warn", format: "json" });
+    assert.deepEqual(config.serviceAccounts, ["*"]);
+    assert.equal(config.kube.context, "prod");
+    assert.deepEqual([config.force, config.adopt, config.dryRun], [true, true, true]);
+  });
+
+  test("log format auto: text on a TTY, json otherwise", () => {
+    assert.equal(parseConfig(["sync", "-A"], {}, true).log.format, "text");
+    assert.equal(parseConfig(["sync", "-A"], {}, false).log.format, "json");
+    assert.equal(parseConfig(["sync", "-A"], { LOG_FORMAT: "auto" }, true).log.format, "text");
+    assert.equal(parseConfig(["sync", "-A", "--log-format", "json"], {}, true).log.format, "json");
+    assert.equal(parseConfig(["sync", "-A", "--log-format", "text"], {}, false).log.format, "text");
+  });
+
+  test("several private registries, normalised", () => {
+    const config = parseConfig(
+      ["sync", "-A", "--ecr-registries", "123456789012.DKR.ECR.us-east-1.amazonaws.com,210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn"],
+      {},
+    );
+    assert.deepEqual(config.ecrRegistries.map((r) => r.host), [
+      "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+      "210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn",
+    ]);
+  });
+
+  test("bad --ecr-registries host", () => {
+    assertConfigError(["sync", "-A", "--ecr-registries", "public.ecr.aws"], {}, /"public\.ecr\.aws" is not a private ECR registry host/);
+    assertConfigError(["sync", "-A"], { ECR_REGISTRIES: "123.dkr.ecr.eu-west-1.amazonaws.com" }, /is not a private ECR registry host/);
+  });
+
+  test("bad --refresh-before", () => {
+    for (const value of ["soon", "6", "12h", "13h", "-1h"]) {
+      assertConfigError(["sync", "-A", "--refresh-before", value], {}, /^--refresh-before ".*" must be a duration below 12h/);
+    }
+    assertConfigError(["sync", "-A"], { REFRESH_BEFORE: "1d" }, /--refresh-before "1d"/);
+    assert.equal(parseConfig(["sync", "-A", "--refresh-before", "11h59m"], {}).refreshBeforeMs, 11 * hour + 59 * 60_000);
+  });
+
+  test("bad --concurrency", () => {
+    for (const value of ["abc", "0", "-1", "1.5", "257"]) {
+      assertConfigError(["sync", "-A", "--concurrency", value], {}, /^--concurrency: /);
+    }
+    assertConfigError(["sync", "-A"], { CONCURRENCY: "many" }, /^--concurrency: /);
+    assert.equal(parseConfig(["sync", "-A", "--concurrency", "256"], {}).concurrency, 256);
+    assert.equal(parseConfig(["sync", "-A", "--concurrency", "1"], {}).concurrency, 1);
+  });
+
+  test("bad secret name, log level and log format", () => {
+    assertConfigError(["sync", "-A", "--secret-name", "Bad_Name"], {}, /^--secret-name: must be a valid Kubernetes secret name$/);
+    assertConfigError(["sync", "-A", "--log-level", "trace"], {}, /^--log-level: /);
+    assertConfigError(["sync", "-A"], { LOG_FORMAT: "xml" }, /^--log-format: /);
+  });
+
+  test("unknown flag, unknown command, missing argument", () => {
+    assertConfigError(["sync", "-A", "--bogus"], {}, /^unknown option '--bogus'$/);
+    assertConfigError(["sync", "-A", "--forse"], {}, /^unknown option '--forse' \(Did you mean --force\?\)$/);
+    assertConfigError(["synk"], {}, /^unknown command 'synk'/);
+    assertConfigError(["sync", "--refresh-before"], {}, /argument missing/);
+  });
+
+  test("no command", () => {
+    assertConfigError([], {}, /^a command is required: sync, run, status, doctor/);
+    assertConfigError([], { TARGET_NAMESPACES: "a" }, /^a command is required/);
+  });
+
+  test("--help and --version exit early with their output", () => {
+    const packageVersion = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+    const cases: [string[], RegExp][] = [
+      [["--help"], /^Usage: ecr-public-creds-helper \[options\] \[command\]/],
+      [["-h"], /sync[\s\S]*one pass/],
+      [["sync", "--help"], /--refresh-before <duration>[\s\S]*env REFRESH_BEFORE/],
+      [["help", "run"], /^Usage: ecr-public-creds-helper run/],
+      [["--version"], new RegExp(`^${packageVersion.replaceAll(".", "\\.")}\\n$`)],
+      [["-V"], new RegExp(`^${packageVersion.replaceAll(".", "\\.")}`)],
+    ];
+    for (const [args, pattern] of cases) {
+      assert.throws(
+        () => parseConfig(args, {}),
+        (error: unknown) => {
+          assert.ok(error instanceof EarlyExit, `${args.join(" ")}: ${String(error)}`);
+          assert.match(error.output, pattern);
+          return true;
+        },
+      );
+    }
+  });
+});

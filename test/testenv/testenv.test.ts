@@ -1,0 +1,55 @@
+// The test environment itself: a real API server with RBAC, the AWS emulator reachable by the
+// real AWS CLI v2, and up/down that leave nothing behind.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { promisify } from "node:util";
+import { testenvVars, var_ } from "../support/testenv.ts";
+import { repoRoot } from "./paths.ts";
+import type { TestenvState } from "./testenv.ts";
+
+const run = promisify(execFile);
+const vars = testenvVars();
+const env = { ...process.env, ...vars };
+
+describe("testenv", () => {
+  test("kubectl reports a real v1.3x server version", async () => {
+    const { stdout } = await run(var_(vars, "TESTENV_KUBECTL"), ["--kubeconfig", var_(vars, "KUBECONFIG"), "version", "-o", "json"], { env });
+    const version = JSON.parse(stdout) as { serverVersion: { gitVersion: string } };
+    assert.match(version.serverVersion.gitVersion, /^v1\.3\d+\.\d+$/);
+  });
+
+  test("the unprivileged user is forbidden to list secrets", async () => {
+    const result = await run(var_(vars, "TESTENV_KUBECTL"), ["--kubeconfig", var_(vars, "TESTENV_KUBECONFIG_USER"), "get", "secrets", "-A"], { env }).then(
+      () => ({ ok: true, stderr: "" }),
+      (error: { stderr: string }) => ({ ok: false, stderr: error.stderr }),
+    );
+    assert.equal(result.ok, false);
+    assert.match(result.stderr, /Forbidden|forbidden/);
+  });
+
+  test("the real AWS CLI v2 gets an ECR Public password from the emulator", { skip: !existsSync("/usr/bin/aws") && "no /usr/bin/aws" }, async () => {
+    const { stdout } = await run("/usr/bin/aws", ["ecr-public", "get-login-password", "--region", "us-east-1", "--endpoint-url", var_(vars, "AWS_ENDPOINT_URL_ECR_PUBLIC")], { env: { ...env, AWS_PAGER: "" } });
+    assert.match(stdout.trim(), /^[A-Za-z0-9+/=_-]{16,}$/);
+  });
+
+  test("up twice is harmless, down stops every process", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "testenv-"));
+    const cli = join(repoRoot, "test", "testenv", "cli.ts");
+    const childEnv = { ...process.env, ECR_TESTENV_DIR: dir };
+    const first = await run(process.execPath, [cli, "up"], { env: childEnv });
+    const state = JSON.parse(await readFile(join(dir, "state.json"), "utf8")) as TestenvState;
+    assert.equal(state.processes.length, 3);
+    const second = await run(process.execPath, [cli, "up"], { env: childEnv });
+    assert.match(second.stderr, /already up/, first.stderr);
+    await run(process.execPath, [cli, "down"], { env: childEnv });
+    for (const proc of state.processes) {
+      assert.throws(() => process.kill(proc.pid, 0), `${proc.name} (${proc.pid}) still running`);
+    }
+    assert.equal(existsSync(dir), false);
+  });
+});

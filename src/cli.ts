@@ -2,6 +2,7 @@
 // argv -> command. The only place that sets the process exit code.
 import { ConfigError, EarlyExit, loadConfig, type Config } from "./config.ts";
 import { ExitCode } from "./domain/outcome.ts";
+import { run } from "./commands/run.ts";
 import { sync, type CommandIO } from "./commands/sync.ts";
 import { KubeConfigError } from "./kube/client.ts";
 import { createLogger } from "./observability/logger.ts";
@@ -12,6 +13,19 @@ function progressLine(): (done: number, total: number) => void {
     if (total < 20) return;
     process.stderr.write(`\rsynced ${done}/${total} namespaces${done === total ? "\n" : ""}`);
   };
+}
+
+/** Aborts on the first SIGTERM or SIGINT; a second one ends the process at once. */
+function shutdownSignal(log: ReturnType<typeof createLogger>): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(ExitCode.attention);
+    log.info(`${signal} received: finishing in-flight work and shutting down`);
+    controller.abort();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  return controller.signal;
 }
 
 async function main(): Promise<number> {
@@ -39,6 +53,8 @@ async function main(): Promise<number> {
     switch (config.command) {
       case "sync":
         return await sync(config, io);
+      case "run":
+        return await run(config, io, shutdownSignal(log));
       default:
         log.error(`the ${config.command} command is not available yet`);
         return ExitCode.usage;

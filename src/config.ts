@@ -1,12 +1,14 @@
 // Flags and environment variables -> one validated, frozen Config. The only reader of
 // process.env in the product; everything else receives what it needs from here.
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { z } from "zod";
 import { parseDuration } from "./domain/duration.ts";
 import { LabelSelectorError, parseLabelSelector } from "./domain/label-selector.ts";
 import { namespacePatternProblem, type NamespaceSelection } from "./domain/namespaces.ts";
 import { parsePrivateRegistry, type PrivateRegistry } from "./domain/registries.ts";
 import { version } from "./version.ts";
+import { commonOptions, controllerOptions, type Env } from "./config/options.ts";
+import { ControllerConfigError, controllerSchema, toControllerConfig, type ControllerConfig } from "./config/controller.ts";
 
 export const commandNames = ["sync", "run", "status", "doctor"] as const;
 export type CommandName = (typeof commandNames)[number];
@@ -24,6 +26,8 @@ export interface Config {
   readonly dryRun: boolean;
   readonly concurrency: number;
   readonly log: { readonly level: LogLevel; readonly format: "json" | "text" };
+  /** Settings of `run`; undefined for the other commands. */
+  readonly controller: ControllerConfig | undefined;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -43,7 +47,6 @@ export class EarlyExit extends Error {
   }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 const secretNamePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
@@ -70,43 +73,13 @@ function list(text: string | undefined): string[] {
   return (text ?? "").split(/[\s,]+/).filter((item) => item.length > 0);
 }
 
-function envFlag(value: string | undefined): boolean {
-  return value !== undefined && /^(1|true|yes)$/i.test(value.trim());
-}
 
-/** Every flag with its environment variable and default, shared by the commands. */
-function commonOptions(env: Env): Option[] {
-  const opt = (flags: string, description: string, envName: string, fallback?: string): Option => {
-    const option = new Option(flags, `${description} (env ${envName})`);
-    // An empty variable counts as unset (as kubectl treats KUBECONFIG=""), except
-    // TARGET_NAMESPACES, whose emptiness is a mistake worth saying.
-    const raw = env[envName];
-    const fromEnv = raw === "" && envName !== "TARGET_NAMESPACES" ? undefined : raw;
-    if (fromEnv !== undefined) option.default(flags.includes("<") ? fromEnv : envFlag(fromEnv));
-    else if (fallback !== undefined) option.default(fallback);
-    return option;
-  };
-  return [
-    opt("--kubeconfig <path>", "kubeconfig file; in a pod the service account is used", "KUBECONFIG"),
-    opt("--context <name>", "kubeconfig context to use", "KUBE_CONTEXT"),
-    opt("-n, --namespaces <list>", "namespaces or globs (team-*), comma or space separated", "TARGET_NAMESPACES"),
-    opt("-A, --all-namespaces", "select every namespace", "ALL_NAMESPACES"),
-    opt("--exclude <globs>", "namespaces or globs to leave out", "EXCLUDE_NAMESPACES", ""),
-    opt("-l, --namespace-selector <selector>", "label selector namespaces must match (alone: all matching)", "NAMESPACE_SELECTOR", ""),
-    opt("--secret-name <name>", "name of the pull secret", "SECRET_NAME", "ecr-public-token"),
-    opt("--service-accounts <list>", "service accounts to add the secret to, or * for all", "SERVICE_ACCOUNTS", ""),
-    opt("--ecr-registries <hosts>", "private ECR registries to add, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com", "ECR_REGISTRIES", ""),
-    opt("--refresh-before <duration>", "refresh a secret whose token expires within this time", "REFRESH_BEFORE", "6h"),
-    opt("--force", "rewrite every secret even if its token is fresh", "FORCE"),
-    opt("--adopt", "take over a secret of the same name that another tool made", "ADOPT"),
-    opt("--dry-run", "print the plan and write nothing", "DRY_RUN"),
-    opt("--concurrency <n>", "parallel writes", "CONCURRENCY", "16"),
-    opt("--log-level <level>", "debug, info, warn or error", "LOG_LEVEL", "info"),
-    opt("--log-format <format>", "auto (text on a terminal, JSON otherwise), json or text", "LOG_FORMAT", "auto"),
-  ];
-}
-
-function toConfig(command: CommandName, raw: z.infer<typeof rawSchema>, stderrIsTty: boolean): Config {
+function toConfig(
+  command: CommandName,
+  raw: z.infer<typeof rawSchema>,
+  controller: ControllerConfig | undefined,
+  stderrIsTty: boolean,
+): Config {
   const include = list(raw.namespaces);
   if (raw.namespaces !== undefined && include.length === 0 && !raw.allNamespaces) {
     throw new ConfigError("TARGET_NAMESPACES / --namespaces is empty: list at least one namespace, or use --all-namespaces");
@@ -155,6 +128,7 @@ function toConfig(command: CommandName, raw: z.infer<typeof rawSchema>, stderrIs
       level: raw.logLevel,
       format: raw.logFormat === "auto" ? (stderrIsTty ? "text" : "json") : raw.logFormat,
     },
+    controller,
   });
 }
 
@@ -187,6 +161,7 @@ export function parseConfig(args: readonly string[], env: Env, stderrIsTty = fal
     const sub = program.command(name).description(descriptions[name]).exitOverride();
     sub.configureOutput({ writeOut: (s) => void (output += s), writeErr: (s) => void (output += s) });
     for (const option of commonOptions(env)) sub.addOption(option);
+    if (name === "run") for (const option of controllerOptions(env)) sub.addOption(option);
     sub.action((options: Record<string, unknown>) => {
       chosen = { command: name, options };
     });
@@ -206,7 +181,18 @@ export function parseConfig(args: readonly string[], env: Env, stderrIsTty = fal
   if (!chosen) throw new ConfigError(commandRequired);
   const parsed = rawSchema.safeParse({ allNamespaces: false, force: false, adopt: false, dryRun: false, ...chosen.options });
   if (!parsed.success) throw new ConfigError(zodProblem(parsed.error));
-  return toConfig(chosen.command, parsed.data, stderrIsTty);
+  let controller: ControllerConfig | undefined;
+  if (chosen.command === "run") {
+    const parsedController = controllerSchema.safeParse(chosen.options);
+    if (!parsedController.success) throw new ConfigError(zodProblem(parsedController.error));
+    try {
+      controller = toControllerConfig(parsedController.data, env);
+    } catch (error) {
+      if (error instanceof ControllerConfigError) throw new ConfigError(error.message);
+      throw error;
+    }
+  }
+  return toConfig(chosen.command, parsed.data, controller, stderrIsTty);
 }
 
 /** The Config of this process. */

@@ -46,8 +46,13 @@ export interface DesiredState {
   readonly secretName: string;
   /** Registry hosts the secret must hold, sorted. */
   readonly registries: readonly string[];
-  /** A secret whose token expires sooner than this is refreshed. */
+  /** A secret whose token expires sooner than this is refreshed (sync). */
   readonly refreshBeforeMs: number;
+  /**
+   * The controller holds one token and wants exactly it everywhere: when set, a managed
+   * secret is fresh only if it records this expiry time.
+   */
+  readonly heldTokenExpiresAt?: Date;
   readonly force: boolean;
   readonly adopt: boolean;
   /** Service account names to patch, or ["*"]; empty for none. */
@@ -64,7 +69,7 @@ export interface NamespaceObservation {
 /** Whether a managed secret still holds a token valid long enough, for the right registries. */
 export function secretFreshness(
   secret: ObservedSecret,
-  desired: Pick<DesiredState, "registries" | "refreshBeforeMs">,
+  desired: Pick<DesiredState, "registries" | "refreshBeforeMs" | "heldTokenExpiresAt">,
   now: Date,
 ): { fresh: boolean; reason: string } {
   if (secret.type !== dockerConfigJsonType) return { fresh: false, reason: `type is ${secret.type}` };
@@ -73,6 +78,11 @@ export function secretFreshness(
   if (hosts.join(",") !== desired.registries.join(",")) return { fresh: false, reason: "registry list changed" };
   const expiresAt = Date.parse(secret.annotations[expiresAtAnnotation] ?? "");
   if (Number.isNaN(expiresAt)) return { fresh: false, reason: "no expiry annotation" };
+  if (desired.heldTokenExpiresAt !== undefined) {
+    return expiresAt === desired.heldTokenExpiresAt.getTime()
+      ? { fresh: true, reason: "holds the current token" }
+      : { fresh: false, reason: "holds another token" };
+  }
   const remaining = expiresAt - now.getTime();
   if (remaining <= desired.refreshBeforeMs) {
     return { fresh: false, reason: remaining <= 0 ? "token expired" : "token expires soon" };

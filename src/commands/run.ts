@@ -1,0 +1,72 @@
+// `run`: the controller as a long-running process, with probes, metrics and (optionally)
+// leader election. Returns when `shutdown` aborts, after in-flight writes finish.
+import type { Server } from "node:http";
+import type { Config } from "../config.ts";
+import { Controller } from "../controller/controller.ts";
+import { LeaderElector } from "../controller/leader-election.ts";
+import { ExitCode } from "../domain/outcome.ts";
+import { coreApi, loadKubeConfig } from "../kube/client.ts";
+import { EventRecorder } from "../kube/events.ts";
+import { close, metricsServer, probeServer } from "../observability/http.ts";
+import { createMetrics } from "../observability/metrics.ts";
+import type { CommandIO } from "./sync.ts";
+import { tokenSourceFor } from "./token-source.ts";
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+}
+
+export async function run(config: Config, io: CommandIO, shutdown: AbortSignal): Promise<ExitCode> {
+  const settings = config.controller;
+  if (!settings) throw new Error("internal: run without controller settings");
+  const { log } = io;
+  const kc = loadKubeConfig(config.kube);
+  const core = coreApi(kc);
+  const metrics = createMetrics();
+  const controller = new Controller({
+    kc, core, config, controller: settings, tokenSource: tokenSourceFor(config), log, metrics, events: new EventRecorder(core, log),
+  });
+  const elector = settings.leaderElect
+    ? new LeaderElector(kc, {
+        namespace: settings.leaderElectionNamespace,
+        name: settings.leaderElectionId,
+        identity: settings.identity,
+        leaseDurationMs: settings.leaseDurationMs,
+        renewDeadlineMs: settings.renewDeadlineMs,
+        retryPeriodMs: settings.retryPeriodMs,
+      }, log)
+    : undefined;
+
+  const servers: Server[] = [];
+  servers.push(await probeServer(settings.healthProbeBindAddress, () =>
+    elector && !elector.isLeader ? { ready: true, detail: "standby: not the leader" } : controller.readiness()));
+  if (settings.metricsBindAddress) servers.push(await metricsServer(settings.metricsBindAddress, metrics.registry));
+  log.info(
+    { identity: settings.identity, leaderElect: settings.leaderElect },
+    `controller starting: probes on ${settings.healthProbeBindAddress.host}:${settings.healthProbeBindAddress.port}` +
+      (settings.metricsBindAddress ? `, metrics on ${settings.metricsBindAddress.host}:${settings.metricsBindAddress.port}` : ""),
+  );
+
+  const lead = async (lost?: AbortSignal): Promise<void> => {
+    metrics.leader.set(1);
+    await controller.start();
+    await Promise.race([aborted(shutdown), ...(lost ? [aborted(lost)] : [])]);
+    await controller.stop();
+    metrics.leader.set(0);
+  };
+
+  let code: ExitCode = ExitCode.ok;
+  if (elector) {
+    shutdown.addEventListener("abort", () => void elector.release(), { once: true });
+    await elector.run(lead);
+    // Leadership lost without a shutdown: exit non-zero so the pod restarts clean, as
+    // controller-runtime does; the Deployment brings it back as a standby.
+    if (!shutdown.aborted) code = ExitCode.attention;
+    await elector.release();
+  } else {
+    await lead();
+  }
+  await Promise.all(servers.map(close));
+  log.info("controller stopped");
+  return code;
+}

@@ -1,0 +1,48 @@
+// The probe and metrics endpoints: /healthz (the event loop answers), /readyz (the caller's
+// check), /metrics (Prometheus text). Plain node:http; nothing here needs a framework.
+import { createServer, type Server } from "node:http";
+import type { BindAddress } from "../config/controller.ts";
+import type { Registry } from "prom-client";
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly detail: string;
+}
+
+export function listen(address: BindAddress, handler: Parameters<typeof createServer>[1]): Promise<Server> {
+  const server = createServer(handler);
+  return new Promise((resolve, reject) => {
+    server.once("error", (error) => reject(new Error(`cannot listen on ${address.host}:${address.port}: ${error.message}`)));
+    server.listen(address.port, address.host, () => resolve(server));
+  });
+}
+
+export function probeServer(address: BindAddress, readiness: () => Readiness): Promise<Server> {
+  return listen(address, (req, res) => {
+    if (req.url === "/healthz" || req.url === "/livez") {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+    } else if (req.url === "/readyz") {
+      const { ready, detail } = readiness();
+      res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(`${detail}\n`);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+}
+
+export function metricsServer(address: BindAddress, registry: Registry): Promise<Server> {
+  return listen(address, (req, res) => {
+    if (req.url !== "/metrics") {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+}
+
+export function close(server: Server | undefined): Promise<void> {
+  return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+}

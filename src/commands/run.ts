@@ -57,12 +57,11 @@ export async function run(config: Config, io: CommandIO, shutdown: AbortSignal):
 
   let code: ExitCode = ExitCode.ok;
   if (elector) {
-    shutdown.addEventListener("abort", () => void elector.release(), { once: true });
+    shutdown.addEventListener("abort", () => elector.stop(), { once: true });
     await elector.run(lead);
     // Leadership lost without a shutdown: exit non-zero so the pod restarts clean, as
     // controller-runtime does; the Deployment brings it back as a standby.
     if (!shutdown.aborted) code = ExitCode.attention;
-    await elector.release();
   } else {
     await lead();
   }

@@ -153,7 +153,8 @@ export class Controller {
       heldTokenExpiresAt: held.token.expiresAt,
     };
     const plan = planNamespace({ namespace, terminating: info.terminating, secret, serviceAccounts }, desired, new Date());
-    const involved = { kind: "Namespace", name: namespace, apiVersion: "v1" };
+    // The API requires involvedObject.namespace to equal the Event's, even for a Namespace.
+    const involved = { kind: "Namespace", name: namespace, namespace, apiVersion: "v1" };
     if (plan.secret === SecretAction.skipForeign) {
       log.warn({ namespace, action: plan.secret }, `namespace ${namespace}: ${plan.reason}`);
       await events.record(namespace, involved, "Warning", "ForeignSecret", `secret ${config.secretName} exists and is not managed by ecr-public-creds-helper; left untouched (use --adopt to take it over)`);

@@ -54,6 +54,8 @@ export class LeaderElector {
     const renewing = this.#renewLoop(lost);
     await lead(lost.signal);
     await renewing;
+    // Only now, with the work stopped and no renewal in flight, hand the Lease back.
+    if (this.#stopped) await this.#release();
   }
 
   async #renewLoop(lost: AbortController): Promise<void> {
@@ -127,10 +129,16 @@ export class LeaderElector {
     this.#observedAt = Date.now();
   }
 
-  /** Stops campaigning and renewing; if leader, hands the Lease back so a standby takes over now. */
-  async release(): Promise<void> {
+  /**
+   * Stops campaigning and renewing. `run` then returns once the work has stopped, handing the
+   * Lease back first if this replica led, so a standby takes over at once.
+   */
+  stop(): void {
     this.#stopped = true;
     this.#abort.abort();
+  }
+
+  async #release(): Promise<void> {
     if (!this.#leader) return;
     this.#leader = false;
     const { namespace, name, identity } = this.#options;
@@ -152,7 +160,7 @@ export class LeaderElector {
   }
 }
 
-/** Times read back are plain Dates; MicroTime fields must be written with microseconds. */
-function micro(date: Date | undefined): V1MicroTime | undefined {
-  return date === undefined ? undefined : new V1MicroTime(date.getTime());
+/** Times read back may be strings or Dates; MicroTime fields must be written with microseconds. */
+function micro(date: Date | string | undefined): V1MicroTime | undefined {
+  return date === undefined ? undefined : new V1MicroTime(new Date(date).getTime());
 }

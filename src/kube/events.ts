@@ -44,15 +44,13 @@ export class EventRecorder {
           reason,
           message: scrub(message),
           source: { component },
-          reportingComponent: component,
-          reportingInstance: component,
           firstTimestamp: now,
           lastTimestamp: now,
           count: 1,
         },
       });
     } catch (error) {
-      this.#log.debug(`could not record event ${reason} in ${namespace}: ${kubeErrorMessage(error)}`);
+      this.#log.warn(`could not record event ${reason} in ${namespace}: ${kubeErrorMessage(error)}`);
     }
   }
 }

@@ -11,6 +11,7 @@ export interface ManagedProcess {
   readonly pid: number;
   /** The executable, to make sure a pid we stop is still ours and not a reused number. */
   readonly command: string;
+  readonly args: readonly string[];
   readonly log: string;
 }
 
@@ -34,11 +35,11 @@ export function startDetached(
   logDir: string,
 ): ManagedProcess {
   const log = join(logDir, `${name}.log`);
-  const fd = openSync(log, "w");
+  const fd = openSync(log, "a");
   const child = spawn(command, [...args], { detached: true, stdio: ["ignore", fd, fd] });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   child.unref();
-  return { name, pid: child.pid, command, log };
+  return { name, pid: child.pid, command, args, log };
 }
 
 export function isAlive(proc: ManagedProcess): boolean {

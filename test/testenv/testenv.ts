@@ -198,6 +198,22 @@ function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./:@-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
+/**
+ * Stops the API server for `downMs` and starts it again on the same port with the same
+ * flags, for tests of how clients live through an outage. etcd keeps the data.
+ */
+export async function restartApiserver(downMs: number): Promise<void> {
+  const state = await readState();
+  const old = state?.processes.find((p) => p.name === "kube-apiserver");
+  if (!state || !old) throw new Error("testenv is not up");
+  await stopProcess(old);
+  await new Promise((resolveWait) => setTimeout(resolveWait, downMs));
+  const restarted = startDetached(old.name, old.command, old.args, statePaths.logs);
+  await waitUntil("ready again", restarted, () => apiserverReady(state.apiserverUrl), 90_000);
+  const processes = state.processes.map((p) => (p.name === old.name ? restarted : p));
+  await writeFile(statePaths.state, JSON.stringify({ ...state, processes }, null, 2));
+}
+
 /** Stops every process `up` started and removes .testenv/. Safe to call when nothing runs. */
 export async function down(log: Log): Promise<void> {
   const state = await readState();

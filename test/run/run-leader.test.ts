@@ -1,0 +1,56 @@
+// Two replicas with --leader-elect: exactly one writes; killing it hands over; SIGTERM
+// releases the Lease so the standby takes over at once.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CoordinationV1Api } from "@kubernetes/client-node";
+import { eventually, logged, readyz, startController, type RunningController } from "../support/controller.ts";
+import { emulator } from "../support/emulator.ts";
+import { adminClients, createNamespaces, readSecret, uniqueName } from "../support/kube.ts";
+
+const { core, kc } = adminClients();
+const leases = kc.makeApiClient(CoordinationV1Api);
+
+test("leader election hands over on crash and on SIGTERM", async () => {
+  await emulator().reset();
+  const home = uniqueName("leader-home");
+  const prefix = uniqueName("leader");
+  await createNamespaces(core, [home]);
+  const args = ["--namespaces", `${prefix}-*`, "--leader-elect", "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period", "500ms"];
+  const start = (name: string): Promise<RunningController> => startController(args, { POD_NAMESPACE: home, POD_NAME: name });
+  const replicas = new Map([["replica-a", await start("replica-a")], ["replica-b", await start("replica-b")]]);
+  try {
+    const holder = async (): Promise<string | undefined> =>
+      (await leases.readNamespacedLease({ name: "ecr-public-creds-helper", namespace: home }).catch(() => undefined))?.spec?.holderIdentity || undefined;
+    const first = await eventually("a leader", holder);
+    const leader = replicas.get(first);
+    const standbyName = [...replicas.keys()].find((n) => n !== first) ?? "";
+    const standby = replicas.get(standbyName);
+    assert.ok(leader && standby);
+    await createNamespaces(core, [`${prefix}-one`]);
+    await eventually("secret written", () => readSecret(core, `${prefix}-one`));
+    assert.ok(logged(leader, /secret created/), "the leader wrote");
+    assert.ok(!logged(standby, /secret (created|updated)/), "the standby wrote nothing");
+    assert.equal(await readyz(standby), 200, "a standby is ready (it serves by waiting)");
+
+    // Crash: no release. The standby waits out the lease duration, then leads.
+    const crashedAt = Date.now();
+    await leader.stop("SIGKILL");
+    await eventually("standby leads", async () => (await holder()) === standbyName, 15_000);
+    const handover = Date.now() - crashedAt;
+    assert.ok(handover < 4_000 + 3_000, `handover took ${handover} ms`);
+    await createNamespaces(core, [`${prefix}-two`]);
+    await eventually("secret after handover", () => readSecret(core, `${prefix}-two`));
+    assert.ok(logged(standby, /secret created/));
+
+    // A third replica waits as standby; SIGTERM on the leader releases the Lease at once.
+    const third = await start("replica-c");
+    replicas.set("replica-c", third);
+    await eventually("third campaigning", async () => logged(third, /controller starting/));
+    const stoppedAt = Date.now();
+    assert.equal(await standby.stop("SIGTERM"), 0);
+    await eventually("third leads", async () => (await holder()) === "replica-c", 10_000);
+    assert.ok(Date.now() - stoppedAt < 3_000, `release handover took ${Date.now() - stoppedAt} ms`);
+  } finally {
+    for (const r of replicas.values()) await r.stop("SIGKILL");
+  }
+});

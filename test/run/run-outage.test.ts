@@ -1,0 +1,27 @@
+// The API server goes away for 20 s while `run` runs: the controller recovers on its own, and
+// namespaces created around the outage get their secret.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { eventually, logged, readyz, startController } from "../support/controller.ts";
+import { emulator } from "../support/emulator.ts";
+import { adminClients, createNamespaces, readSecret, uniqueName } from "../support/kube.ts";
+import { restartApiserver } from "../testenv/testenv.ts";
+
+test("run survives a 20 s API server outage", async () => {
+  await emulator().reset();
+  const prefix = uniqueName("outage");
+  const ctl = await startController(["--namespaces", `${prefix}-*`]);
+  try {
+    await eventually("ready", async () => (await readyz(ctl)) === 200);
+    await restartApiserver(20_000);
+    // Created the moment the API server is back, while the controller is still reconnecting.
+    const { core } = adminClients();
+    const names = [`${prefix}-a`, `${prefix}-b`];
+    await createNamespaces(core, names);
+    for (const ns of names) await eventually(`secret in ${ns}`, () => readSecret(core, ns), 30_000);
+    assert.ok(logged(ctl, /watch of .* stopped/), "the watch noticed the outage");
+    assert.equal(ctl.child.exitCode, null, "still running");
+  } finally {
+    await ctl.stop();
+  }
+});

@@ -5,6 +5,7 @@
 // Lease so a standby takes over at once.
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
+import { apiClient } from "../kube/client.ts";
 import { classifyKubeError, kubeErrorMessage, KubeErrorKind } from "../kube/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 
@@ -29,7 +30,7 @@ export class LeaderElector {
   readonly #abort = new AbortController();
 
   constructor(kc: KubeConfig, options: LeaderElectionOptions, log: Logger) {
-    this.#api = kc.makeApiClient(CoordinationV1Api);
+    this.#api = apiClient(kc, CoordinationV1Api);
     this.#options = options;
     this.#log = log;
   }

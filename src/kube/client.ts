@@ -1,7 +1,11 @@
 // Kubernetes connection: an explicit --kubeconfig/--context, else client-node's default
 // (KUBECONFIG, ~/.kube/config, or the in-cluster service account).
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import {
+  CoreV1Api, KubeConfig, ServerConfiguration, createConfiguration, setHeaderMiddleware,
+  type RequestContext, type SecurityAuthentication,
+} from "@kubernetes/client-node";
 import type { Config } from "../config.ts";
+import { version } from "../version.ts";
 
 export class KubeConfigError extends Error {
   override readonly name = "KubeConfigError";
@@ -33,6 +37,52 @@ export function serverUrl(kc: KubeConfig): string {
   return kc.getCurrentCluster()?.server ?? "(unknown server)";
 }
 
+/**
+ * KubeConfig's own authentication builds a new undici Agent, with a new TLS connection kept
+ * alive, for every request (client-node 2.0.1): thousands of writes then cost a TLS handshake
+ * each and hundreds of MB. This wrapper lets it apply headers as usual but sends every request
+ * through the first dispatcher it made. See docs/adr/0002-shared-kubernetes-connection.md.
+ */
+class SharedConnectionAuth implements SecurityAuthentication {
+  readonly #kc: KubeConfig;
+  #dispatcher: ReturnType<RequestContext["getDispatcher"]>;
+
+  constructor(kc: KubeConfig) {
+    this.#kc = kc;
+  }
+
+  getName(): string {
+    return "shared-connection";
+  }
+
+  async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await this.#kc.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (!fresh) return;
+    if (this.#dispatcher === undefined) {
+      this.#dispatcher = fresh;
+    } else {
+      context.setDispatcher(this.#dispatcher);
+      void fresh.close();
+    }
+  }
+}
+
+type ApiConstructor<T> = new (config: ReturnType<typeof createConfiguration>) => T;
+
+/** An API client that reuses one connection pool and names us in the User-Agent. */
+export function apiClient<T>(kc: KubeConfig, api: ApiConstructor<T>): T {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new KubeConfigError("no Kubernetes cluster configured");
+  return new api(
+    createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: new SharedConnectionAuth(kc) },
+      middleware: [setHeaderMiddleware("User-Agent", `ecr-public-creds-helper/${version}`)],
+    }),
+  );
+}
+
 export function coreApi(kc: KubeConfig): CoreV1Api {
-  return kc.makeApiClient(CoreV1Api);
+  return apiClient(kc, CoreV1Api);
 }

@@ -1,0 +1,86 @@
+// npm run bench: measures the controller against a real API server in a testenv of its own.
+//  - latency: namespace created -> its pull secret exists (watch event), p50/p99 over N
+//  - memory: resident set size with M selected namespaces, and idle CPU afterwards
+// Usage: node bench/controller.ts [--latency-namespaces 100] [--memory-namespaces 5000]
+import { mkdtemp } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    "latency-namespaces": { type: "string", default: "100" },
+    "memory-namespaces": { type: "string", default: "5000" },
+  },
+});
+// A separate environment, so thousands of benchmark namespaces never reach the test suite's.
+process.env["ECR_TESTENV_DIR"] = await mkdtemp(join(tmpdir(), "ecr-bench-"));
+const { up, down } = await import("../test/testenv/testenv.ts");
+const { startController, eventually, readyz } = await import("../test/support/controller.ts");
+const { adminClients } = await import("../test/support/testenv.ts");
+const { Watch } = await import("@kubernetes/client-node");
+
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+
+function rssMiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(match?.[1]) / 1024;
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (1/100 s)
+}
+
+await up(log);
+const { core, kc } = adminClients();
+try {
+  // Latency: one namespace at a time, timed from the create response to the secret's ADDED event.
+  const latencyCount = Number(values["latency-namespaces"]);
+  const ctl = await startController(["--namespaces", "lat-*", "--metrics-bind-address", "0"]);
+  await eventually("ready", async () => (await readyz(ctl)) === 200, 30_000);
+  const seen = new Map<string, number>();
+  const watch = await new Watch(kc).watch("/api/v1/secrets", { fieldSelector: "metadata.name=ecr-public-token" }, (type: string, obj: { metadata?: { namespace?: string } }) => {
+    if (type === "ADDED" && obj.metadata?.namespace) seen.set(obj.metadata.namespace, performance.now());
+  }, () => undefined);
+  const latencies: number[] = [];
+  for (let i = 0; i < latencyCount; i++) {
+    const name = `lat-${i}`;
+    await core.createNamespace({ body: { metadata: { name } } });
+    const created = performance.now();
+    await eventually(`secret in ${name}`, async () => seen.has(name), 30_000);
+    latencies.push((seen.get(name) ?? NaN) - created);
+  }
+  watch.abort();
+  await ctl.stop();
+  latencies.sort((a, b) => a - b);
+  log(`latency over ${latencyCount} namespaces: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)?.toFixed(0)} ms`);
+
+  // Memory: M namespaces selected by a label, all served, then RSS and idle CPU.
+  const memoryCount = Number(values["memory-namespaces"]);
+  const names = Array.from({ length: memoryCount }, (_, i) => `mem-${i}`);
+  const started = Date.now();
+  for (let i = 0; i < names.length; i += 50) {
+    await Promise.all(names.slice(i, i + 50).map((name) => core.createNamespace({ body: { metadata: { name, labels: { bench: "memory" } } } })));
+  }
+  log(`created ${memoryCount} namespaces in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const mem = await startController(["--namespace-selector", "bench=memory", "--metrics-bind-address", "0"]);
+  const pid = mem.child.pid ?? 0;
+  const syncStart = Date.now();
+  await eventually("all secrets", async () => {
+    const list = await core.listSecretForAllNamespaces({ fieldSelector: "metadata.name=ecr-public-token", labelSelector: "app.kubernetes.io/managed-by=ecr-public-creds-helper" });
+    return list.items.filter((s) => s.metadata?.namespace?.startsWith("mem-")).length === memoryCount;
+  }, 600_000);
+  log(`controller served ${memoryCount} namespaces in ${((Date.now() - syncStart) / 1000).toFixed(1)} s`);
+  await new Promise((r) => setTimeout(r, 5_000));
+  const rss = rssMiB(pid);
+  const ticksBefore = cpuTicks(pid);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const idleCpu = (cpuTicks(pid) - ticksBefore) / 10; // ticks over 10 s -> % of one core
+  log(`resident set size with ${memoryCount} selected namespaces: ${rss.toFixed(0)} MiB (target < 120 MB); idle CPU over 10 s: ${idleCpu.toFixed(1)} % of one core`);
+  await mem.stop();
+} finally {
+  await down(log);
+}

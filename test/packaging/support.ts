@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readdirSync } from "node:fs";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { loadYaml } from "@kubernetes/client-node";
 import { repoRoot } from "../testenv/paths.ts";
 import { testenvVars, var_ } from "../support/testenv.ts";
@@ -175,4 +176,19 @@ export const chartCombinations: ReadonlyArray<{ readonly name: string; readonly 
 /** Every overlay directory under deploy/overlays, so a new one is tested without a list to update. */
 export function overlayNames(): string[] {
   return readdirSync(join(deployDir, "overlays"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+}
+
+/** A kubeconfig that authenticates as a service account with a TokenRequest token, as a pod does. */
+export async function tokenKubeconfig(namespace: string, serviceAccount: string): Promise<string> {
+  const token = await kubectl(["-n", namespace, "create", "token", serviceAccount, "--duration", "1h"]);
+  if (token.code !== 0) throw new Error(`create token ${namespace}/${serviceAccount}: ${token.stderr.trim()}`);
+  const admin = JSON.parse(await readFile(var_(testenvVars(), "KUBECONFIG"), "utf8")) as { clusters: Array<{ name: string }> };
+  const config = {
+    apiVersion: "v1", kind: "Config", "current-context": "sa", clusters: admin.clusters,
+    users: [{ name: "sa", user: { token: token.stdout.trim() } }],
+    contexts: [{ name: "sa", context: { cluster: admin.clusters[0]?.name ?? "testenv", user: "sa" } }],
+  };
+  const path = join(await mkdtemp(join(tmpdir(), "sa-kubeconfig-")), "kubeconfig");
+  await writeFile(path, JSON.stringify(config), { mode: 0o600 });
+  return path;
 }

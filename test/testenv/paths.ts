@@ -30,4 +30,6 @@ export const statePaths = {
   pki: join(stateDir, "pki"),
   etcdData: join(stateDir, "etcd-data"),
   logs: join(stateDir, "logs"),
+  auditPolicy: join(stateDir, "audit-policy.yaml"),
+  auditLog: join(stateDir, "logs", "audit.log"),
 } as const;

@@ -80,6 +80,8 @@ async function startAll(pki: Pki, started: ManagedProcess[]): Promise<TestenvSta
   }, 30_000);
 
   const apiserverUrl = `https://127.0.0.1:${apiPort}`;
+  // An audit log lets tests count the API calls a command makes (by its User-Agent).
+  await writeFile(statePaths.auditPolicy, "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n");
   const apiserver = startDetached("kube-apiserver", binaryPath("kube-apiserver"), [
     `--etcd-servers=${etcdUrl}`,
     "--bind-address=127.0.0.1",
@@ -96,6 +98,9 @@ async function startAll(pki: Pki, started: ManagedProcess[]): Promise<TestenvSta
     `--service-account-signing-key-file=${pki.saPrivateKey}`,
     "--service-cluster-ip-range=10.96.0.0/24",
     "--allow-privileged=true",
+    `--audit-policy-file=${statePaths.auditPolicy}`,
+    `--audit-log-path=${statePaths.auditLog}`,
+    "--audit-log-maxsize=200",
     "--v=1",
   ], statePaths.logs);
   started.push(apiserver);

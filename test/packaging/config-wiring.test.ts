@@ -1,0 +1,123 @@
+// The manifests speak the CLI's language: the args and environment of every shipped workload
+// (kustomize and Helm) go through the product's own parseConfig, are accepted, and mean what
+// the manifests intend; every variable set is one the CLI or the AWS SDK reads, and the
+// container ports are the ones the controller binds by default.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { EarlyExit, parseConfig, type Config } from "../../src/config.ts";
+import {
+  chartCombinations, deployDir, helmTemplate, kustomize, mainContainer, overlayNames, parseManifests, podTemplate, workloads, type Container, type Manifest,
+} from "./support.ts";
+
+/** Read by the AWS SDK's default credential chain, not by our CLI. */
+const awsSdkVariables = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"];
+
+/** Every "(env NAME)" that `--help` documents for a command. */
+function documentedVariables(command: string): Set<string> {
+  try {
+    parseConfig([command, "--help"], {});
+  } catch (error) {
+    if (error instanceof EarlyExit) return new Set([...error.output.replace(/\s+/g, " ").matchAll(/\(env ([A-Z0-9_]+)\)/g)].map((m) => m[1] ?? ""));
+    throw error;
+  }
+  throw new Error(`${command} --help did not exit early`);
+}
+
+/** The container's environment as a pod would see it: downward API and Secret values filled in. */
+function podEnv(container: Container): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.namespace") env[e.name] = "ecr-public-creds-helper";
+    else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.name") env[e.name] = "ecr-public-creds-helper-5d8f7-abcde";
+    else if (e.valueFrom?.secretKeyRef) env[e.name] = `from-secret-${e.valueFrom.secretKeyRef.key}`;
+    else assert.fail(`${e.name}: unexpected valueFrom ${JSON.stringify(e.valueFrom)}`);
+  }
+  return env;
+}
+
+type Found = [source: string, workload: Manifest, all: Manifest[]];
+
+async function allWorkloads(): Promise<Found[]> {
+  const found: Found[] = [];
+  const add = (source: string, manifests: Manifest[]): void => {
+    for (const w of workloads(manifests)) found.push([source, w, manifests]);
+  };
+  for (const overlay of overlayNames()) add(`kustomize ${overlay}`, parseManifests(await kustomize(join(deployDir, "overlays", overlay))));
+  for (const { name, sets } of chartCombinations) add(`helm ${name}`, parseManifests(await helmTemplate("ecr-public-creds-helper", sets)));
+  // Another release name and prune, where the Lease name and the RBAC rules must follow.
+  add("helm other/prune", parseManifests(await helmTemplate("ecr-public-creds-helper", ["mode=controller", "prune=true"], "other")));
+  return found;
+}
+
+interface Rule { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }
+
+/** Whether some Role or ClusterRole among the manifests allows the verb on the named object. */
+function allows(manifests: readonly Manifest[], kinds: readonly string[], group: string, resource: string, name: string, verb: string): boolean {
+  return manifests
+    .filter((m) => kinds.includes(m.kind))
+    .flatMap((m) => (m as Manifest & { rules: Rule[] }).rules)
+    .some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb) && (!r.resourceNames || r.resourceNames.includes(name)));
+}
+
+function configOf(source: string, container: Container): Config {
+  try {
+    return parseConfig(container.args ?? [], podEnv(container));
+  } catch (error) {
+    assert.fail(`${source}: the CLI refuses args ${JSON.stringify(container.args)}: ${(error as Error).message}`);
+  }
+}
+
+describe("manifests and the CLI agree", async () => {
+  const found = await allWorkloads();
+
+  test("every workload's args and environment are accepted by the CLI", () => {
+    assert.ok(found.length >= 7 + chartCombinations.length);
+    for (const [source, workload] of found) {
+      const config = configOf(source, mainContainer(podTemplate(workload)));
+      assert.equal(config.command, workload.kind === "CronJob" ? "sync" : "run", source);
+      assert.equal(config.secretName, "ecr-public-token", source);
+      assert.ok(config.selection.include.length > 0 || config.selection.all, `${source} selects no namespace`);
+    }
+  });
+
+  test("every variable set is one the CLI documents or the AWS SDK reads", () => {
+    const known = { sync: documentedVariables("sync"), run: documentedVariables("run") };
+    for (const [source, workload] of found) {
+      const container = mainContainer(podTemplate(workload));
+      const command = container.args?.[0] === "run" ? "run" : "sync";
+      const unknown = (container.env ?? []).map((e) => e.name).filter((name) => !known[command].has(name) && !awsSdkVariables.includes(name) && name !== "POD_NAME");
+      assert.deepEqual(unknown, [], `${source} sets variables nothing reads`);
+    }
+  });
+
+  test("the controller leads through the Lease in its own namespace and serves on the ports the pod declares", () => {
+    const controllers = found.filter(([, w]) => w.kind === "Deployment");
+    assert.ok(controllers.length > 0);
+    for (const [source, workload, manifests] of controllers) {
+      const container = mainContainer(podTemplate(workload)) as Container & { ports: Array<{ name: string; containerPort: number }> };
+      const controller = configOf(source, container).controller;
+      assert.ok(controller, source);
+      assert.equal(controller.leaderElect, true, source);
+      assert.equal(controller.leaderElectionNamespace, "ecr-public-creds-helper", source);
+      assert.equal(controller.identity, "ecr-public-creds-helper-5d8f7-abcde", `${source}: the Lease holder should be the pod's name`);
+      const port = (name: string): number | undefined => container.ports.find((p) => p.name === name)?.containerPort;
+      assert.equal(controller.healthProbeBindAddress.port, port("health"), source);
+      assert.equal(controller.metricsBindAddress?.port, port("metrics"), source);
+      // The Lease it will read, make and renew is the one its namespaced Role names.
+      for (const verb of ["get", "create", "update"]) {
+        assert.ok(allows(manifests, ["Role"], "coordination.k8s.io", "leases", controller.leaderElectionId, verb), `${source}: Role does not allow ${verb} on Lease ${controller.leaderElectionId}`);
+      }
+      // --prune deletes the secret; without it, nothing may delete.
+      assert.equal(allows(manifests, ["ClusterRole"], "", "secrets", "ecr-public-token", "delete"), controller.prune, `${source}: delete on secrets must follow --prune`);
+    }
+    assert.ok(controllers.some(([, w]) => configOf("", mainContainer(podTemplate(w))).controller?.prune), "no prune case was checked");
+  });
+
+  test("the original's TARGET_NAMESPACES reaches the sync unchanged", () => {
+    const [, cron] = found.find(([source]) => source === "kustomize cronjob") ?? [];
+    assert.ok(cron);
+    assert.deepEqual(configOf("kustomize cronjob", mainContainer(podTemplate(cron))).selection.include, ["default", "foo", "bar"]);
+  });
+});

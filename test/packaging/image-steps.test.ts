@@ -1,0 +1,129 @@
+// The image without a container engine: the Dockerfile's production-dependency stage is
+// replayed in a clean folder (its RUN lines, verbatim), and the result must run the CLI,
+// hold no devDependency, and still obtain AWS credentials the way a pod does (a projected
+// service-account token exchanged with STS), since @aws-sdk/client-sts is only a devDependency.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { emulator } from "../support/emulator.ts";
+import { uniqueName } from "../support/kube.ts";
+import { testenvVars, var_ } from "../support/testenv.ts";
+import { repoRoot } from "../testenv/paths.ts";
+import { argsOf, parseDockerfile, stage, type Stage } from "./dockerfile.ts";
+import { kubectl, run, runOk } from "./support.ts";
+
+interface Lockfile {
+  packages: Record<string, { version?: string; dev?: boolean; optional?: boolean }>;
+}
+
+const pkg = JSON.parse(await readFile(join(repoRoot, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const lock = JSON.parse(await readFile(join(repoRoot, "package-lock.json"), "utf8")) as Lockfile;
+const stages: Stage[] = parseDockerfile(await readFile(join(repoRoot, "Dockerfile"), "utf8"));
+const final = stage(stages, undefined);
+const app = await mkdtemp(join(tmpdir(), "image-steps-"));
+
+/** The image's CLI: the Node running this test (the same release the image pins), in the image's folder. */
+function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof run> {
+  return run(process.execPath, [join(app, "dist", "cli.js"), ...args], { cwd: app, env: { NODE_ENV: "production", PATH: process.env["PATH"], ...env } });
+}
+
+describe("image steps", () => {
+  before(async () => {
+    assert.ok(existsSync(join(repoRoot, "dist", "cli.js")), "dist/cli.js is missing: run npm run build");
+    // The deps stage: COPY package.json package-lock.json, then its RUN lines as written.
+    const deps = stage(stages, "deps");
+    assert.deepEqual(argsOf(deps, "COPY"), ["package.json package-lock.json ./"]);
+    for (const file of ["package.json", "package-lock.json"]) await cp(join(repoRoot, file), join(app, file));
+    for (const line of argsOf(deps, "RUN")) await runOk("sh", ["-c", line], { cwd: app, env: { ...process.env, npm_config_loglevel: "error" } });
+    // The final stage copies dist/ from the build stage, which is `npm run build` of src/.
+    await cp(join(repoRoot, "dist"), join(app, "dist"), { recursive: true });
+  });
+
+  after(() => rm(app, { recursive: true, force: true }));
+
+  test("every stage starts from the pinned Node image of the Node the tests run on", () => {
+    const node = lock.packages["node_modules/node"]?.version;
+    assert.ok(node, "the node devDependency is not in package-lock.json");
+    assert.equal(process.version, `v${node}`);
+    assert.deepEqual(stages.map((s) => s.from), stages.map(() => `node:${node}-bookworm-slim`));
+    assert.deepEqual(stages.map((s) => s.name), ["build", "deps", undefined]);
+  });
+
+  test("the production install is exactly `npm ci --omit=dev --ignore-scripts`", () => {
+    assert.deepEqual(argsOf(stage(stages, "deps"), "RUN"), ["npm ci --omit=dev --ignore-scripts"]);
+    assert.deepEqual(argsOf(stage(stages, "build"), "RUN"), ["npm ci --ignore-scripts", "npm run build"]);
+  });
+
+  test("the final image runs the CLI as a numeric non-root user, `sync` by default", () => {
+    assert.deepEqual(argsOf(final, "USER"), ["65532:65532"]);
+    assert.deepEqual(argsOf(final, "ENTRYPOINT"), ['["node", "/app/dist/cli.js"]']);
+    assert.deepEqual(argsOf(final, "CMD"), ['["sync"]']);
+    assert.deepEqual(argsOf(final, "WORKDIR"), ["/app"]);
+    assert.deepEqual(argsOf(final, "COPY").sort(), ["--from=build /src/dist ./dist", "--from=deps /app/node_modules ./node_modules", "package.json ./"]);
+  });
+
+  test(".dockerignore lets in exactly what the build stage copies", async () => {
+    const ignore = (await readFile(join(repoRoot, ".dockerignore"), "utf8")).split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    assert.equal(ignore[0], "*", "start from nothing, so .testenv/ (keys) and node_modules/ never reach the context");
+    const allowed = ignore.filter((l) => l.startsWith("!")).map((l) => l.slice(1).replace(/\/$/, ""));
+    const copied = argsOf(stage(stages, "build"), "COPY").flatMap((a) => a.split(/\s+/).slice(0, -1));
+    assert.deepEqual([...new Set(copied)].sort(), allowed.sort());
+  });
+
+  test("node dist/cli.js --version prints package.json's version, and --help works", async () => {
+    const version = await cli(["--version"]);
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout.trim(), pkg.version);
+    const help = await cli(["--help"]);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /sync/);
+    assert.match(help.stdout, /run/);
+  });
+
+  test("no devDependency is installed, every dependency is", () => {
+    const devOnly = Object.entries(lock.packages).filter(([path, entry]) => path !== "" && entry.dev === true).map(([path]) => path);
+    assert.ok(devOnly.includes("node_modules/typescript") && devOnly.includes("node_modules/node"));
+    assert.deepEqual(devOnly.filter((path) => existsSync(join(app, path))), []);
+    for (const name of Object.keys(pkg.devDependencies)) {
+      // A devDependency may also be a production dependency's dependency (@smithy/types is):
+      // then the lockfile does not mark it dev, and it belongs in the image.
+      if (lock.packages[`node_modules/${name}`]?.dev) assert.ok(!existsSync(join(app, "node_modules", name)), name);
+    }
+    for (const name of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(app, "node_modules", name, "package.json")), `${name} missing`);
+  });
+
+  test("the production tree exchanges a projected service-account token for AWS credentials", async () => {
+    const vars = testenvVars();
+    const namespace = uniqueName("image");
+    for (const args of [["create", "namespace", namespace], ["-n", namespace, "create", "serviceaccount", "ecr-public-creds-helper"]]) {
+      const made = await kubectl(args);
+      assert.equal(made.code, 0, made.stderr);
+    }
+    const token = await kubectl(["-n", namespace, "create", "token", "ecr-public-creds-helper", "--audience", "sts.amazonaws.com", "--duration", "1h"]);
+    assert.equal(token.code, 0, token.stderr);
+    const tokenFile = join(app, "web-identity-token");
+    await writeFile(tokenFile, token.stdout.trim());
+    const roleArn = "arn:aws:iam::111122223333:role/ecr-public-creds-helper";
+    // What IRSA's webhook or the oidc-federation overlay gives the pod, and no static keys.
+    const result = await cli(["sync", "--log-format", "json"], {
+      KUBECONFIG: var_(vars, "KUBECONFIG"),
+      TARGET_NAMESPACES: namespace,
+      AWS_ROLE_ARN: roleArn,
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+      AWS_REGION: var_(vars, "AWS_REGION"),
+      AWS_ENDPOINT_URL_ECR_PUBLIC: var_(vars, "AWS_ENDPOINT_URL_ECR_PUBLIC"),
+      AWS_ENDPOINT_URL_STS: var_(vars, "AWS_ENDPOINT_URL_STS"),
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_CONFIG_FILE: join(app, "absent"),
+      AWS_SHARED_CREDENTIALS_FILE: join(app, "absent"),
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const calls = (await emulator().issued()).webIdentity.filter((c) => c.webIdentityToken === token.stdout.trim());
+    assert.deepEqual(calls.map((c) => [c.roleArn, c.accepted]), [[roleArn, true]]);
+    const secret = await kubectl(["-n", namespace, "get", "secret", "ecr-public-token", "-o", "jsonpath={.type}"]);
+    assert.equal(secret.stdout, "kubernetes.io/dockerconfigjson", secret.stderr);
+  });
+});

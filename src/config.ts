@@ -183,6 +183,9 @@ export function parseConfig(args: readonly string[], env: Env, stderrIsTty = fal
   if (!parsed.success) throw new ConfigError(zodProblem(parsed.error));
   let controller: ControllerConfig | undefined;
   if (chosen.command === "run") {
+    // A controller re-applies on every event: a forced or dry run would loop or mean nothing.
+    if (parsed.data.force) throw new ConfigError("--force applies to sync only: run writes whatever differs from the token it holds");
+    if (parsed.data.dryRun) throw new ConfigError("--dry-run applies to sync only: use sync --dry-run to see the plan");
     const parsedController = controllerSchema.safeParse(chosen.options);
     if (!parsedController.success) throw new ConfigError(zodProblem(parsedController.error));
     try {

@@ -3,11 +3,41 @@
 // restarts it with capped backoff, so the controller heals without a pod restart.
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
 import { backoffDelay } from "../domain/backoff.ts";
+import { registryHosts } from "../domain/dockerconfig.ts";
 import type { Logger } from "../observability/logger.ts";
 
 export interface Handlers<T> {
   readonly onChange: (obj: T) => void;
   readonly onDelete: (obj: T) => void;
+}
+
+/**
+ * Keeps in the cache only what the decisions read, as client-go's SetTransform does (client-node
+ * has no such hook, so the watch and the list are wrapped): no `managedFields`, and of a pull
+ * secret's `.dockerconfigjson` only its registry hosts. With thousands of namespaces this is
+ * most of the memory, and the token is then not held once per namespace.
+ */
+function slim<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata?.managedFields) obj.metadata.managedFields = undefined;
+  const secret = obj as T & { data?: Record<string, string> };
+  const config = obj.kind === "Secret" || secret.data ? secret.data?.[".dockerconfigjson"] : undefined;
+  if (config !== undefined && secret.data) {
+    const hosts = registryHosts(Buffer.from(config, "base64").toString("utf8"));
+    const skeleton = hosts === undefined ? "" : JSON.stringify({ auths: Object.fromEntries(hosts.map((h) => [h, {}])) });
+    secret.data = { ...secret.data, ".dockerconfigjson": Buffer.from(skeleton).toString("base64") };
+  }
+  return obj;
+}
+
+class SlimWatch extends Watch {
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    return super.watch(path, queryParams, (phase, apiObj, watchObj) => callback(phase, slim(apiObj as KubernetesObject), watchObj), done);
+  }
 }
 
 export class RestartingInformer<T extends KubernetesObject> {
@@ -30,7 +60,12 @@ export class RestartingInformer<T extends KubernetesObject> {
   ) {
     this.#name = name;
     this.#log = log;
-    this.#listWatch = new ListWatch<T>(path, new Watch(kc), list, false, undefined, fieldSelector);
+    const slimList = async (): Promise<KubernetesListObject<T>> => {
+      const result = await list();
+      result.items.forEach(slim);
+      return result;
+    };
+    this.#listWatch = new ListWatch<T>(path, new SlimWatch(kc), slimList, false, undefined, fieldSelector);
     this.#listWatch.on("add", handlers.onChange);
     this.#listWatch.on("update", handlers.onChange);
     this.#listWatch.on("delete", handlers.onDelete);

@@ -118,6 +118,7 @@ describe("parseConfig: other options", () => {
         dryRun: false,
         concurrency: 16,
         log: { level: "info", format: "json" },
+        controller: undefined,
       },
     );
     assert.ok(Object.isFrozen(config));
@@ -130,7 +131,7 @@ describe("parseConfig: other options", () => {
   });
 
   test("environment variables", () => {
-    const config = parseConfig(["run"], {
+    const config = parseConfig(["sync"], {
       TARGET_NAMESPACES: "team-a",
       KUBECONFIG: "/tmp/kubeconfig",
       KUBE_CONTEXT: "kind-dev",
@@ -145,7 +146,7 @@ describe("parseConfig: other options", () => {
       LOG_LEVEL: "debug",
       LOG_FORMAT: "text",
     });
-    assert.equal(config.command, "run");
+    assert.equal(config.command, "sync");
     assert.deepEqual(config.kube, { kubeconfig: "/tmp/kubeconfig", context: "kind-dev" });
     assert.equal(config.secretName, "pull.secret");
     assert.deepEqual(config.serviceAccounts, ["default", "builder"]);
@@ -267,6 +268,58 @@ describe("parseConfig: other options", () => {
           return true;
         },
       );
+    }
+  });
+});
+
+describe("parseConfig: run", () => {
+  test("controller defaults", () => {
+    const { controller } = parseConfig(["run", "-A"], { POD_NAME: "helper-0", POD_NAMESPACE: "tools" });
+    assert.deepEqual(controller, {
+      healthProbeBindAddress: { host: "0.0.0.0", port: 8081 },
+      metricsBindAddress: { host: "0.0.0.0", port: 8080 },
+      leaderElect: false,
+      leaderElectionNamespace: "tools",
+      leaderElectionId: "ecr-public-creds-helper",
+      identity: "helper-0",
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      resyncPeriodMs: 600_000,
+      refreshFraction: 0.5,
+      failSafe: true,
+      failSafeMarginMs: 15 * 60_000,
+      prune: false,
+      pod: { name: "helper-0", namespace: "tools" },
+    });
+  });
+
+  test("flags and FAIL_SAFE=false", () => {
+    const { controller } = parseConfig(
+      ["run", "-A", "--leader-elect", "--leader-election-namespace", "ns1", "--metrics-bind-address", "0", "--refresh-at", "75", "--prune"],
+      { FAIL_SAFE: "false" },
+    );
+    assert.equal(controller?.leaderElect, true);
+    assert.equal(controller?.leaderElectionNamespace, "ns1");
+    assert.equal(controller?.metricsBindAddress, undefined);
+    assert.equal(controller?.refreshFraction, 0.75);
+    assert.equal(controller?.failSafe, false);
+    assert.equal(controller?.prune, true);
+    assert.equal(parseConfig(["run", "-A", "--no-fail-safe"], {}).controller?.failSafe, false);
+  });
+
+  test("bad controller settings are one-line ConfigErrors", () => {
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [["run", "-A", "--force"], {}, /--force applies to sync only/],
+      [["run", "-A", "--dry-run"], {}, /--dry-run applies to sync only/],
+      [["run", "-A", "--leader-elect"], {}, /--leader-elect needs --leader-election-namespace/],
+      [["run", "-A", "--lease-duration", "5s", "--renew-deadline", "10s"], {}, /lease-duration > --renew-deadline/],
+      [["run", "-A", "--metrics-bind-address", "8080"], {}, /must look like :8080/],
+      [["run", "-A", "--refresh-at", "100"], {}, /refresh-at: must be below 100/],
+      [["run", "-A", "--fail-safe-margin", "soon"], {}, /--fail-safe-margin "soon"/],
+    ];
+    for (const [args, env, pattern] of cases) {
+      assert.throws(() => parseConfig(args, env), (error: Error) => error instanceof ConfigError && pattern.test(error.message) && !error.message.includes("\n"), args.join(" "));
     }
   });
 });

@@ -3,6 +3,8 @@
 import { ConfigError, EarlyExit, loadConfig, type Config } from "./config.ts";
 import { ExitCode } from "./domain/outcome.ts";
 import { run } from "./commands/run.ts";
+import { status } from "./commands/status.ts";
+import { doctor } from "./commands/doctor.ts";
 import { sync, type CommandIO } from "./commands/sync.ts";
 import { KubeConfigError } from "./kube/client.ts";
 import { createLogger } from "./observability/logger.ts";
@@ -55,9 +57,10 @@ async function main(): Promise<number> {
         return await sync(config, io);
       case "run":
         return await run(config, io, shutdownSignal(log));
-      default:
-        log.error(`the ${config.command} command is not available yet`);
-        return ExitCode.usage;
+      case "status":
+        return await status(config, io);
+      case "doctor":
+        return await doctor(config, io);
     }
   } catch (error) {
     if (error instanceof KubeConfigError) {

@@ -61,7 +61,7 @@ export async function kustomize(dir: string): Promise<string> {
 export async function helm(args: readonly string[]): Promise<RunResult> {
   const path = await ensureHelm((line) => void process.stderr.write(`${line}\n`));
   // No repositories, no plugins, no cache in $HOME: only the chart on disk matters.
-  const home = join(tmpdir(), `ecr-public-creds-helper-helm-${process.pid}`);
+  const home = join(tmpdir(), "ecr-public-creds-helper-helm");
   const env = { PATH: process.env["PATH"], HELM_CACHE_HOME: join(home, "cache"), HELM_CONFIG_HOME: join(home, "config"), HELM_DATA_HOME: join(home, "data") };
   return run(path, args, { env });
 }

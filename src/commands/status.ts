@@ -1,0 +1,30 @@
+// `status`: per selected namespace, is the secret there, ours, fresh, and are the service
+// accounts patched. Reads only; never asks AWS; never prints a token.
+import type { Config } from "../config.ts";
+import { ExitCode } from "../domain/outcome.ts";
+import { namespaceStatus, renderStatus } from "../domain/status.ts";
+import { coreApi, loadKubeConfig, serverUrl } from "../kube/client.ts";
+import { kubeErrorMessage } from "../kube/errors.ts";
+import { gatherCluster } from "../kube/gather.ts";
+import { desiredStateFrom, planSync, type CommandIO } from "./sync.ts";
+import { tokenSourceFor } from "./token-source.ts";
+
+export async function status(config: Config, io: CommandIO): Promise<ExitCode> {
+  const kc = loadKubeConfig(config.kube);
+  const desired = desiredStateFrom(config, tokenSourceFor(config).registries);
+  let snapshot;
+  try {
+    snapshot = await gatherCluster(coreApi(kc), config.secretName, config.serviceAccounts);
+  } catch (error) {
+    io.log.error(`cannot read the cluster at ${serverUrl(kc)}: ${kubeErrorMessage(error)}`);
+    return ExitCode.attention;
+  }
+  const now = new Date();
+  const rows = planSync(config, snapshot, desired, now).map((plan) => namespaceStatus(plan, snapshot.secrets.get(plan.namespace), now));
+  if (rows.length === 0) {
+    io.log.error("no namespace matches the selection");
+    return ExitCode.attention;
+  }
+  io.out.write(renderStatus(rows));
+  return rows.every((r) => r.state === "ok" && r.serviceAccounts === "ok") ? ExitCode.ok : ExitCode.attention;
+}

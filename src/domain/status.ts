@@ -1,0 +1,47 @@
+// What `status` shows for one namespace, derived from the same plan `sync` would make.
+import { formatDuration } from "./duration.ts";
+import { registryHosts } from "./dockerconfig.ts";
+import { expiresAtAnnotation } from "./managed.ts";
+import { SecretAction, type NamespacePlan } from "./plan.ts";
+import type { ObservedSecret } from "./types.ts";
+
+export interface NamespaceStatus {
+  readonly namespace: string;
+  readonly state: "ok" | "refresh-due" | "missing" | "foreign" | "terminating" | "no-namespace";
+  readonly expires: string;
+  readonly registries: string;
+  readonly serviceAccounts: string;
+}
+
+const stateOf: Record<SecretAction, NamespaceStatus["state"]> = {
+  [SecretAction.skipFresh]: "ok",
+  [SecretAction.update]: "refresh-due",
+  [SecretAction.create]: "missing",
+  [SecretAction.adopt]: "foreign",
+  [SecretAction.skipForeign]: "foreign",
+  [SecretAction.skipTerminating]: "terminating",
+  [SecretAction.missingNamespace]: "no-namespace",
+};
+
+export function namespaceStatus(plan: NamespacePlan, secret: ObservedSecret | undefined, now: Date): NamespaceStatus {
+  const expiresAt = Date.parse(secret?.annotations[expiresAtAnnotation] ?? "");
+  const waiting = [
+    ...plan.patchServiceAccounts.map((sa) => `${sa.name} (not patched)`),
+    ...plan.missingServiceAccounts.map((name) => `${name} (missing)`),
+  ];
+  return {
+    namespace: plan.namespace,
+    state: stateOf[plan.secret],
+    expires: Number.isNaN(expiresAt) ? "-" : expiresAt > now.getTime() ? `in ${formatDuration(expiresAt - now.getTime())}` : "expired",
+    registries: (registryHosts(secret?.dockerConfigJson) ?? []).join(",") || "-",
+    serviceAccounts: waiting.join(", ") || "ok",
+  };
+}
+
+export function renderStatus(rows: readonly NamespaceStatus[]): string {
+  const header = ["NAMESPACE", "STATE", "EXPIRES", "REGISTRIES", "SERVICE ACCOUNTS"];
+  const cells = rows.map((r) => [r.namespace, r.state, r.expires, r.registries, r.serviceAccounts]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => (row[i] ?? "").length)));
+  const line = (row: readonly string[]): string => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ");
+  return `${[line(header), ...cells.map(line)].join("\n")}\n`;
+}

@@ -6,7 +6,8 @@ import { namespaceStatus, renderStatus } from "../domain/status.ts";
 import { coreApi, loadKubeConfig, serverUrl } from "../kube/client.ts";
 import { kubeErrorMessage } from "../kube/errors.ts";
 import { gatherCluster } from "../kube/gather.ts";
-import { desiredStateFrom, planSync, type CommandIO } from "./sync.ts";
+import { desiredStateFrom, planSync } from "../domain/sync-plan.ts";
+import type { CommandIO } from "./sync.ts";
 import { tokenSourceFor } from "./token-source.ts";
 
 export async function status(config: Config, io: CommandIO): Promise<ExitCode> {

@@ -1,13 +1,14 @@
 // `sync`: one pass of gather -> decide -> act over every selected namespace, then exit.
 import type { Config } from "../config.ts";
-import { ExitCode, exitCodeFor, summaryLine, type ResultKind } from "../domain/outcome.ts";
-import { missingNamespacePlan, needsToken, planNamespace, SecretAction, type DesiredState, type NamespacePlan } from "../domain/plan.ts";
-import { selectNamespaces } from "../domain/namespaces.ts";
+import { ExitCode, exitCodeFor, plannedKind, summaryLine, type ResultKind } from "../domain/outcome.ts";
+import { needsToken, SecretAction } from "../domain/plan.ts";
+import { desiredStateFrom, planSync } from "../domain/sync-plan.ts";
 import type { RegistryToken } from "../domain/types.ts";
 import { TokenUnavailableError, type TokenSource } from "../aws/token-source.ts";
 import { applyNamespacePlan, WriteResult, type NamespaceOutcome } from "../kube/apply.ts";
 import { coreApi, loadKubeConfig, serverUrl } from "../kube/client.ts";
-import { gatherCluster, type ClusterSnapshot } from "../kube/gather.ts";
+import { gatherCluster } from "../kube/gather.ts";
+import type { ClusterSnapshot } from "../domain/types.ts";
 import { classifyKubeError, kubeErrorMessage, KubeErrorKind } from "../kube/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { registerSecret } from "../observability/redact.ts";
@@ -20,33 +21,6 @@ export interface CommandIO {
   readonly log: Logger;
   readonly out: NodeJS.WritableStream;
   readonly progress: ((done: number, total: number) => void) | undefined;
-}
-
-export function desiredStateFrom(config: Config, registries: readonly string[]): DesiredState {
-  return {
-    secretName: config.secretName,
-    registries: [...registries].sort(),
-    refreshBeforeMs: config.refreshBeforeMs,
-    force: config.force,
-    adopt: config.adopt,
-    serviceAccounts: config.serviceAccounts,
-  };
-}
-
-/** Plans for every selected, terminating and missing namespace; the pure middle of a sync. */
-export function planSync(config: Config, snapshot: ClusterSnapshot, desired: DesiredState, now: Date): NamespacePlan[] {
-  const chosen = selectNamespaces(snapshot.namespaces, config.selection);
-  const plan = (namespace: string, terminating: boolean): NamespacePlan =>
-    planNamespace(
-      { namespace, terminating, secret: snapshot.secrets.get(namespace), serviceAccounts: snapshot.serviceAccounts.get(namespace) ?? [] },
-      desired,
-      now,
-    );
-  return [
-    ...chosen.selected.map((ns) => plan(ns, false)),
-    ...chosen.terminating.map((ns) => plan(ns, true)),
-    ...chosen.missing.map(missingNamespacePlan),
-  ].sort((a, b) => a.namespace.localeCompare(b.namespace));
 }
 
 function resultKind(outcome: NamespaceOutcome): ResultKind {
@@ -124,8 +98,7 @@ export async function sync(config: Config, io: CommandIO): Promise<ExitCode> {
 
   if (config.dryRun) {
     io.out.write(renderPlan(plans));
-    const kinds = plans.map((p): ResultKind =>
-      p.secret === SecretAction.missingNamespace ? "missing" : p.secret === SecretAction.skipForeign ? "foreign" : p.secret === SecretAction.skipTerminating ? "terminating" : p.secret === SecretAction.skipFresh ? "fresh" : "planned");
+    const kinds = plans.map((p) => plannedKind(p.secret));
     log.info(`dry run, nothing written: ${summaryLine(kinds, { patchedServiceAccounts: 0, tokenFetched: false })}`);
     return exitCodeFor(kinds);
   }

@@ -14,7 +14,7 @@ import { pruneNamespace } from "../kube/prune.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { Readiness } from "../observability/http.ts";
-import { desiredStateFrom } from "../commands/sync.ts";
+import { desiredStateFrom } from "../domain/sync-plan.ts";
 import { RestartingInformer } from "./informer.ts";
 import { TokenKeeper, type HeldToken } from "./token-keeper.ts";
 import { WorkQueue } from "./work-queue.ts";

@@ -1,4 +1,5 @@
 // How a run went, counted from per-namespace results, and the exit code that says it.
+import { SecretAction } from "./plan.ts";
 
 export const ExitCode = {
   ok: 0,
@@ -33,4 +34,19 @@ export function summaryLine(kinds: readonly ResultKind[], extra: { patchedServic
   const sa = extra.patchedServiceAccounts > 0 ? `; ${extra.patchedServiceAccounts} service accounts patched` : "";
   const aws = extra.tokenFetched ? "; 1 token request" : "; no token request";
   return `${kinds.length} namespaces: ${parts.join(", ") || "nothing to do"}${sa}${aws}`;
+}
+
+const plannedKinds: Record<SecretAction, ResultKind> = {
+  [SecretAction.create]: "planned",
+  [SecretAction.update]: "planned",
+  [SecretAction.adopt]: "planned",
+  [SecretAction.skipFresh]: "fresh",
+  [SecretAction.skipForeign]: "foreign",
+  [SecretAction.skipTerminating]: "terminating",
+  [SecretAction.missingNamespace]: "missing",
+};
+
+/** What a --dry-run counts for a planned action. */
+export function plannedKind(action: SecretAction): ResultKind {
+  return plannedKinds[action];
 }

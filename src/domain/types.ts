@@ -43,3 +43,10 @@ export interface ObservedServiceAccount {
   readonly resourceVersion: string;
   readonly imagePullSecrets: readonly string[];
 }
+
+/** Everything a sync reads from the cluster, keyed by namespace. */
+export interface ClusterSnapshot {
+  readonly namespaces: readonly NamespaceInfo[];
+  readonly secrets: ReadonlyMap<string, ObservedSecret>;
+  readonly serviceAccounts: ReadonlyMap<string, readonly ObservedServiceAccount[]>;
+}

@@ -2,16 +2,12 @@
 // list, one secret list across namespaces narrowed to our name by a field selector (so the
 // role needs no right to other secrets), and service accounts only when we patch them.
 import type { CoreV1Api } from "@kubernetes/client-node";
-import type { NamespaceInfo, ObservedSecret, ObservedServiceAccount } from "../domain/types.ts";
+import type { ClusterSnapshot, NamespaceInfo, ObservedSecret, ObservedServiceAccount } from "../domain/types.ts";
 import { withRetry } from "../util/concurrency.ts";
 import { toNamespaceInfo, toObservedSecret, toObservedServiceAccount } from "./convert.ts";
 import { isRetryableKubeError } from "./errors.ts";
 
-export interface ClusterSnapshot {
-  readonly namespaces: readonly NamespaceInfo[];
-  readonly secrets: ReadonlyMap<string, ObservedSecret>;
-  readonly serviceAccounts: ReadonlyMap<string, readonly ObservedServiceAccount[]>;
-}
+export type { ClusterSnapshot };
 
 export const readRetry = { attempts: 4, baseMs: 200, capMs: 3_000, retryable: isRetryableKubeError } as const;
 

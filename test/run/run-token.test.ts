@@ -58,7 +58,7 @@ describe("token refresh and fail-safe", () => {
     await control.configure({ tokenLifetimeSeconds: 20 });
     const ns = uniqueName("refresh");
     await createNamespaces(core, [ns]);
-    const ctl = await startController(["--namespaces", ns, "--fail-safe-margin", "6s"]);
+    const ctl = await startController(["--namespaces", ns, "--fail-safe-margin", "6s"], { POD_NAME: "helper-pod", POD_NAMESPACE: ns });
     try {
       // Timed by the controller's own log, so other clients of the emulator cannot skew it.
       const obtained = (): Array<Record<string, unknown>> => ctl.logs.filter((l) => /^token obtained/.test(String(l["msg"])));
@@ -81,6 +81,9 @@ describe("token refresh and fail-safe", () => {
       assert.ok(Date.now() < heldExpiry, "engaged before the token expired");
       assert.ok(logged(ctl, /fail-safe engaged/));
       assert.equal(await readyz(ctl), 503);
+      const event = await eventually("fail-safe Event", async () =>
+        (await core.listNamespacedEvent({ namespace: ns })).items.find((e) => e.reason === "FailSafeEngaged"));
+      assert.deepEqual([event.involvedObject.kind, event.involvedObject.name, event.type], ["Pod", "helper-pod", "Warning"]);
 
       await control.configure({ fault: { mode: "none" } });
       await eventually("restored", async () => (dockerConfig(await readSecret(core, ns)).auths["public.ecr.aws"] ? true : undefined), 30_000);

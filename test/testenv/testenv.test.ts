@@ -55,8 +55,19 @@ describe("testenv", () => {
     assert.equal(state.processes.length, 3);
     const second = await run(process.execPath, [cli, "up"], { env: childEnv });
     assert.match(second.stderr, /already up/, first.stderr);
+
+    // A half-dead environment (one process gone) is cleaned up and started afresh.
+    const emulatorProc = state.processes.find((p) => p.name === "aws-emulator");
+    assert.ok(emulatorProc);
+    process.kill(emulatorProc.pid, "SIGKILL");
+    const third = await run(process.execPath, [cli, "up"], { env: childEnv });
+    assert.match(third.stderr, /half-started or stopped previous run; cleaning it up/);
+    const restarted = JSON.parse(await readFile(join(dir, "state.json"), "utf8")) as TestenvState;
+    for (const proc of state.processes) assert.equal(running(proc.pid), false, `old ${proc.name} still running`);
+    for (const proc of restarted.processes) assert.equal(running(proc.pid), true, `new ${proc.name} not running`);
+
     await run(process.execPath, [cli, "down"], { env: childEnv });
-    for (const proc of state.processes) assert.equal(running(proc.pid), false, `${proc.name} (${proc.pid}) still running`);
+    for (const proc of restarted.processes) assert.equal(running(proc.pid), false, `${proc.name} (${proc.pid}) still running`);
     assert.equal(existsSync(dir), false);
   });
 });

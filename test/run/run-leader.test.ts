@@ -28,7 +28,8 @@ test("leader election hands over on crash and on SIGTERM", async () => {
     assert.ok(leader && standby);
     await createNamespaces(core, [`${prefix}-one`]);
     await eventually("secret written", () => readSecret(core, `${prefix}-one`));
-    assert.ok(logged(leader, /secret created/), "the leader wrote");
+    // The log line can arrive a moment after the secret is visible in the API.
+    await eventually("the leader's log of the write", async () => logged(leader, /secret created/));
     assert.ok(!logged(standby, /secret (created|updated)/), "the standby wrote nothing");
     assert.equal(await readyz(standby), 200, "a standby is ready (it serves by waiting)");
 
@@ -40,7 +41,7 @@ test("leader election hands over on crash and on SIGTERM", async () => {
     assert.ok(handover < 4_000 + 3_000, `handover took ${handover} ms`);
     await createNamespaces(core, [`${prefix}-two`]);
     await eventually("secret after handover", () => readSecret(core, `${prefix}-two`));
-    assert.ok(logged(standby, /secret created/));
+    await eventually("the new leader's log of the write", async () => logged(standby, /secret created/));
 
     // A third replica waits as standby; SIGTERM on the leader releases the Lease at once.
     const third = await start("replica-c");

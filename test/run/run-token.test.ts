@@ -79,7 +79,7 @@ describe("token refresh and fail-safe", () => {
       }, 20_000);
       const heldExpiry = Date.parse(emptied.metadata?.annotations?.["ecr-public-creds-helper/expires-at"] ?? "");
       assert.ok(Date.now() < heldExpiry, "engaged before the token expired");
-      assert.ok(logged(ctl, /fail-safe engaged/));
+      await eventually("fail-safe log", async () => logged(ctl, /fail-safe engaged/));
       assert.equal(await readyz(ctl), 503);
       const event = await eventually("fail-safe Event", async () =>
         (await core.listNamespacedEvent({ namespace: ns })).items.find((e) => e.reason === "FailSafeEngaged"));
@@ -87,7 +87,7 @@ describe("token refresh and fail-safe", () => {
 
       await control.configure({ fault: { mode: "none" } });
       await eventually("restored", async () => (dockerConfig(await readSecret(core, ns)).auths["public.ecr.aws"] ? true : undefined), 30_000);
-      assert.ok(logged(ctl, /fail-safe lifted/));
+      await eventually("fail-safe lifted log", async () => logged(ctl, /fail-safe lifted/));
       const metrics = await (await fetch(`${ctl.metricsUrl}/metrics`)).text();
       assert.match(metrics, /ecr_public_creds_helper_token_refresh_failures_total\{reason="server-error"\} [1-9]/);
     } finally {

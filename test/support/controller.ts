@@ -44,7 +44,8 @@ export async function startController(args: readonly string[], env: Readonly<Rec
     }
   });
   child.stdout?.on("data", (chunk: Buffer) => void allOutput.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // "close", not "exit": by then every line the process wrote has been read.
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   const controller: RunningController = {
     child,
     probeUrl: `http://127.0.0.1:${probePort}`,

@@ -136,5 +136,8 @@ describe("sync loses nothing", () => {
     assert.equal(await ecrPublicCalls(control), calls);
     const sa = await core.readNamespacedServiceAccount({ name: "default", namespace: a });
     assert.equal(sa.imagePullSecrets, undefined);
+    for (const t of (await control.issued()).tokens) {
+      assert.ok(t.password && !result.stdout.includes(t.password) && !result.stderr.includes(t.password), "token in --dry-run output");
+    }
   });
 });

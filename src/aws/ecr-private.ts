@@ -4,6 +4,7 @@ import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import type { PrivateRegistry } from "../domain/registries.ts";
 import { checkExpiry, parseAuthorizationToken } from "../domain/token.ts";
 import type { RegistryCredential, RegistryToken } from "../domain/types.ts";
+import { registerCredential } from "../observability/redact.ts";
 import { describeAwsError } from "./errors.ts";
 import type { TokenSource } from "./token-source.ts";
 
@@ -44,7 +45,9 @@ async function fetchRegion(
       // proxyEndpoint is https://ACCOUNT.dkr.ecr.REGION.amazonaws.com
       const data = authorizationData.find((d) => d.proxyEndpoint?.includes(`${registry.accountId}.dkr.ecr`));
       if (!data) throw new Error(`no authorization data for ${registry.host}`);
-      credentials.push(parseAuthorizationToken(data.authorizationToken, registry.host));
+      const credential = parseAuthorizationToken(data.authorizationToken, registry.host);
+      registerCredential(credential);
+      credentials.push(credential);
       const expiry = checkExpiry(data.expiresAt, now(), registry.host);
       if (!expiresAt || expiry < expiresAt) expiresAt = expiry;
     }

@@ -4,6 +4,7 @@ import { ECRPUBLICClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-e
 import { ecrPublicServer } from "../domain/dockerconfig.ts";
 import { checkExpiry, parseAuthorizationToken } from "../domain/token.ts";
 import type { RegistryToken } from "../domain/types.ts";
+import { registerCredential } from "../observability/redact.ts";
 import { describeAwsError } from "./errors.ts";
 import type { TokenSource } from "./token-source.ts";
 
@@ -21,6 +22,7 @@ export function ecrPublicTokenSource(options: { maxAttempts?: number; now?: () =
       try {
         const { authorizationData } = await client.send(new GetAuthorizationTokenCommand({}));
         const credential = parseAuthorizationToken(authorizationData?.authorizationToken, ecrPublicServer);
+        registerCredential(credential);
         const expiresAt = checkExpiry(authorizationData?.expiresAt, now(), ecrPublicServer);
         return { credentials: [credential], expiresAt };
       } catch (error) {

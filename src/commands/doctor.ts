@@ -11,7 +11,6 @@ import { apiClient, coreApi, loadKubeConfig, serverUrl } from "../kube/client.ts
 import { kubeErrorMessage } from "../kube/errors.ts";
 import { listNamespaces } from "../kube/gather.ts";
 import { selectNamespaces } from "../domain/namespaces.ts";
-import { registerSecret } from "../observability/redact.ts";
 import type { CommandIO } from "./sync.ts";
 import { tokenSourceFor } from "./token-source.ts";
 
@@ -69,7 +68,6 @@ export async function doctor(config: Config, io: CommandIO): Promise<ExitCode> {
 
   try {
     const token = await tokenSourceFor(config).fetchToken();
-    for (const c of token.credentials) registerSecret(c.password);
     const hosts = token.credentials.map((c) => c.server).join(", ");
     report({ ok: true, line: `AWS: token obtained for ${hosts}, expires in ${formatDuration(token.expiresAt.getTime() - Date.now())}` });
   } catch (error) {

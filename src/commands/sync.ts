@@ -11,7 +11,6 @@ import { gatherCluster } from "../kube/gather.ts";
 import type { ClusterSnapshot } from "../domain/types.ts";
 import { classifyKubeError, kubeErrorMessage, KubeErrorKind } from "../kube/errors.ts";
 import type { Logger } from "../observability/logger.ts";
-import { registerSecret } from "../observability/redact.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { renderPlan } from "./render.ts";
@@ -27,11 +26,7 @@ function resultKind(outcome: NamespaceOutcome): ResultKind {
   if (outcome.secret === WriteResult.failed) return "failed";
   if (outcome.secret === WriteResult.created) return "created";
   if (outcome.secret === WriteResult.updated) return "updated";
-  const action = outcome.plan.secret;
-  if (action === SecretAction.skipTerminating) return "terminating";
-  if (action === SecretAction.skipForeign) return "foreign";
-  if (action === SecretAction.missingNamespace) return "missing";
-  return "fresh";
+  return plannedKind(outcome.plan.secret); // nothing written: fresh, foreign, terminating, missing
 }
 
 function logOutcome(log: Logger, outcome: NamespaceOutcome): void {
@@ -55,10 +50,6 @@ function logOutcome(log: Logger, outcome: NamespaceOutcome): void {
 async function fetchToken(source: TokenSource, log: Logger): Promise<RegistryToken | undefined> {
   try {
     const token = await source.fetchToken();
-    for (const credential of token.credentials) {
-      registerSecret(credential.password);
-      registerSecret(`${credential.username}:${credential.password}`);
-    }
     const remaining = formatDuration(token.expiresAt.getTime() - Date.now());
     log.info({ registries: source.registries, expiresAt: token.expiresAt.toISOString() }, `token obtained for ${source.registries.join(", ")}, expires in ${remaining}`);
     return token;

@@ -9,7 +9,6 @@ import type { RegistryToken } from "../domain/types.ts";
 import { TokenUnavailableError, type TokenSource } from "../aws/token-source.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import { registerSecret } from "../observability/redact.ts";
 
 export interface TokenKeeperOptions {
   readonly refreshFraction: number;
@@ -76,10 +75,6 @@ export class TokenKeeper {
     try {
       const token = await this.#source.fetchToken();
       stopTimer({ outcome: "success" });
-      for (const c of token.credentials) {
-        registerSecret(c.password);
-        registerSecret(`${c.username}:${c.password}`);
-      }
       const wasFailSafe = this.#held?.failSafe === true;
       this.#failures = 0;
       this.#lastGood = token;

@@ -59,3 +59,11 @@ describe("redactedPaths", () => {
     }
   });
 });
+
+test("only the newest 64 values are kept, so a long-running controller does not grow", () => {
+  const first = "first-secret-value-0000";
+  registerSecret(first);
+  for (let i = 0; i < 40; i++) registerSecret(`later-secret-value-${String(i).padStart(4, "0")}`);
+  assert.equal(scrub(`x ${first} y`), `x ${first} y`, "the oldest value was dropped");
+  assert.equal(scrub("later-secret-value-0039"), "[REDACTED]");
+});

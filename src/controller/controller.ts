@@ -5,6 +5,7 @@ import type { Config, } from "../config.ts";
 import type { ControllerConfig } from "../config/controller.ts";
 import { isSelected } from "../domain/namespaces.ts";
 import { planNamespace, SecretAction } from "../domain/plan.ts";
+import { expiresAtAnnotation, isManaged } from "../domain/managed.ts";
 import type { TokenSource } from "../aws/token-source.ts";
 import { applyNamespacePlan, WriteResult } from "../kube/apply.ts";
 import { toNamespaceInfo, toObservedSecret, toObservedServiceAccount } from "../kube/convert.ts";
@@ -77,6 +78,7 @@ export class Controller {
         failSafe: controller.failSafe,
         failSafeMarginMs: controller.failSafeMarginMs,
         retry: { baseMs: 1_000, capMs: 5 * 60_000 },
+        existingExpiry: () => this.#earliestSecretExpiry(),
       },
       log,
       metrics,
@@ -91,6 +93,20 @@ export class Controller {
         "no ECR Public token could be obtained before the held one expires; pull secrets now hold no credentials (anonymous pulls)");
     }
     this.#enqueueAll();
+  }
+
+  /** The earliest expiry recorded on our secrets in selected namespaces, from the cache. */
+  #earliestSecretExpiry(): Date | undefined {
+    let earliest: number | undefined;
+    for (const secret of this.#secrets.list()) {
+      const observed = toObservedSecret(secret);
+      if (!isManaged(observed.labels)) continue;
+      const ns = this.#namespaces.get(observed.namespace);
+      if (!ns || !isSelected(toNamespaceInfo(ns), this.#deps.config.selection)) continue;
+      const expiresAt = Date.parse(observed.annotations[expiresAtAnnotation] ?? "");
+      if (!Number.isNaN(expiresAt) && (earliest === undefined || expiresAt < earliest)) earliest = expiresAt;
+    }
+    return earliest === undefined ? undefined : new Date(earliest);
   }
 
   #enqueueAll(): void {

@@ -15,6 +15,12 @@ export interface TokenKeeperOptions {
   readonly failSafe: boolean;
   readonly failSafeMarginMs: number;
   readonly retry: { readonly baseMs: number; readonly capMs: number };
+  /**
+   * Expiry of the tokens already in the cluster (the earliest), for a keeper that has not
+   * obtained one itself yet: a new leader starting while AWS is down must still engage the
+   * fail-safe before the previous leader's tokens expire.
+   */
+  readonly existingExpiry: () => Date | undefined;
 }
 
 export interface HeldToken {
@@ -96,7 +102,7 @@ export class TokenKeeper {
       const message = error instanceof Error ? error.message : String(error);
       this.#metrics.refreshFailures.inc({ reason });
       this.#failures++;
-      const expiresAt = this.#lastGood?.expiresAt;
+      const expiresAt = this.#knownExpiry();
       const backoff = backoffDelay(this.#failures, this.#options.retry, Math.random);
       const delay = retryDelay(backoff, expiresAt, new Date(), this.#options.failSafeMarginMs);
       this.#log.error({ reason, retryInMs: delay }, `token refresh failed: ${message}; retrying in ${formatDuration(delay)}`);
@@ -105,9 +111,13 @@ export class TokenKeeper {
     }
   }
 
+  #knownExpiry(): Date | undefined {
+    return this.#lastGood?.expiresAt ?? this.#options.existingExpiry();
+  }
+
   #maybeEngageFailSafe(): void {
     if (!this.#options.failSafe || this.#held?.failSafe) return;
-    const expiresAt = this.#lastGood?.expiresAt;
+    const expiresAt = this.#knownExpiry();
     if (!expiresAt || !failSafeDue(expiresAt, new Date(), this.#options.failSafeMarginMs)) return;
     this.#held = { token: { credentials: [], expiresAt }, failSafe: true };
     this.#metrics.failSafeActive.set(1);

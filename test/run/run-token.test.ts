@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { eventually, logged, readyz, startController } from "../support/controller.ts";
+import { runCli } from "../support/cli.ts";
 import { emulator } from "../support/emulator.ts";
 import { adminClients, createNamespaces, dockerConfig, readSecret, uniqueName } from "../support/kube.ts";
 
@@ -95,4 +96,29 @@ describe("token refresh and fail-safe", () => {
       await control.reset();
     }
   });
+
+  test("a controller that starts while AWS is down still engages the fail-safe before the secrets' tokens expire", async () => {
+    await control.reset();
+    await control.configure({ tokenLifetimeSeconds: 40 });
+    const ns = uniqueName("cold-failsafe");
+    await createNamespaces(core, [ns]);
+    assert.equal((await runCli(["sync"], { TARGET_NAMESPACES: ns })).code, 0);
+    const written = await readSecret(core, ns);
+    const expiry = Date.parse(written?.metadata?.annotations?.["ecr-public-creds-helper/expires-at"] ?? "");
+    await control.configure({ fault: { mode: "error500" } });
+    const ctl = await startController(["--namespaces", ns, "--fail-safe-margin", "30s"]);
+    try {
+      await eventually("fail-safe from the secrets' own expiry", async () => {
+        const s = await readSecret(core, ns);
+        return s && Object.keys(dockerConfig(s).auths).length === 0 ? s : undefined;
+      }, 20_000);
+      assert.ok(Date.now() < expiry, "engaged before the existing token expired");
+      await control.configure({ fault: { mode: "none" } });
+      await eventually("restored", async () => (dockerConfig(await readSecret(core, ns)).auths["public.ecr.aws"] ? true : undefined), 30_000);
+    } finally {
+      await ctl.stop();
+      await control.reset();
+    }
+  });
 });
+

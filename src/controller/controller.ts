@@ -38,6 +38,7 @@ export class Controller {
   readonly #namespaces: RestartingInformer<V1Namespace>;
   readonly #secrets: RestartingInformer<V1Secret>;
   readonly #serviceAccounts: RestartingInformer<V1ServiceAccount> | undefined;
+  readonly #selected = new Set<string>();
   #workers: Promise<void> | undefined;
   #resync: NodeJS.Timeout | undefined;
 
@@ -50,7 +51,7 @@ export class Controller {
     };
     this.#namespaces = new RestartingInformer<V1Namespace>(
       kc, "namespaces", "/api/v1/namespaces", () => core.listNamespace(),
-      { onChange: (ns) => ns.metadata?.name && this.#queue.add(ns.metadata.name), onDelete: () => undefined },
+      { onChange: (ns) => this.#onNamespace(ns), onDelete: (ns) => this.#forgetNamespace(ns) },
       log,
     );
     const byName = `metadata.name=${config.secretName}`;
@@ -109,15 +110,22 @@ export class Controller {
     return earliest === undefined ? undefined : new Date(earliest);
   }
 
+  /** Keeps the selected-namespaces gauge current in O(1) per event, and queues the namespace. */
+  #onNamespace(ns: V1Namespace): void {
+    const name = ns.metadata?.name;
+    if (!name) return;
+    if (isSelected(toNamespaceInfo(ns), this.#deps.config.selection)) this.#selected.add(name);
+    else this.#selected.delete(name);
+    this.#deps.metrics.namespacesSelected.set(this.#selected.size);
+    this.#queue.add(name);
+  }
+
+  #forgetNamespace(ns: V1Namespace): void {
+    if (ns.metadata?.name && this.#selected.delete(ns.metadata.name)) this.#deps.metrics.namespacesSelected.set(this.#selected.size);
+  }
+
   #enqueueAll(): void {
-    let selected = 0;
-    for (const ns of this.#namespaces.list()) {
-      const name = ns.metadata?.name;
-      if (!name) continue;
-      if (isSelected(toNamespaceInfo(ns), this.#deps.config.selection)) selected++;
-      this.#queue.add(name);
-    }
-    this.#deps.metrics.namespacesSelected.set(selected);
+    for (const ns of this.#namespaces.list()) if (ns.metadata?.name) this.#queue.add(ns.metadata.name);
   }
 
   async start(): Promise<void> {

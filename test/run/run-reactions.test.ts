@@ -39,6 +39,14 @@ describe("run reacts to changes", () => {
     assert.deepEqual(sa.imagePullSecrets?.map((r) => r.name), ["vendor", "ecr-public-token"]);
   });
 
+  test("the selected-namespaces gauge follows namespace events, not only resyncs", async () => {
+    const gauge = async (): Promise<number> =>
+      Number(/^ecr_public_creds_helper_namespaces_selected (\d+)$/m.exec(await (await fetch(`${ctl.metricsUrl}/metrics`)).text())?.[1]);
+    const before = await gauge();
+    await createNamespaces(core, [`${prefix}-gauge`]);
+    await eventually("gauge + 1", async () => (await gauge()) === before + 1);
+  });
+
   test("a service account created later is patched", async () => {
     const ns = `${prefix}-new`;
     await createServiceAccount(core, ns, "builder");

@@ -3,7 +3,7 @@ import { Option } from "commander";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export function envFlag(value: string | undefined): boolean {
+function envFlag(value: string | undefined): boolean {
   return value !== undefined && /^(1|true|yes)$/i.test(value.trim());
 }
 
@@ -19,10 +19,15 @@ function makeOption(env: Env, flags: string, description: string, envName: strin
   return option;
 }
 
+type MakeOption = (flags: string, description: string, envName: string, fallback?: string) => Option;
+
+function optionMaker(env: Env): MakeOption {
+  return (flags, description, envName, fallback) => makeOption(env, flags, description, envName, fallback);
+}
+
 /** Every flag with its environment variable and default, shared by the commands. */
 export function commonOptions(env: Env): Option[] {
-  const opt = (flags: string, description: string, envName: string, fallback?: string): Option =>
-    makeOption(env, flags, description, envName, fallback);
+  const opt = optionMaker(env);
   return [
     opt("--kubeconfig <path>", "kubeconfig file; in a pod the service account is used", "KUBECONFIG"),
     opt("--context <name>", "kubeconfig context to use", "KUBE_CONTEXT"),
@@ -46,8 +51,7 @@ export function commonOptions(env: Env): Option[] {
 
 /** Flags of `run` only. */
 export function controllerOptions(env: Env): Option[] {
-  const opt = (flags: string, description: string, envName: string, fallback?: string): Option =>
-    makeOption(env, flags, description, envName, fallback);
+  const opt = optionMaker(env);
   return [
     opt("--health-probe-bind-address <addr>", "where /healthz and /readyz are served", "HEALTH_PROBE_BIND_ADDRESS", ":8081"),
     opt("--metrics-bind-address <addr>", "where /metrics is served; 0 turns it off", "METRICS_BIND_ADDRESS", ":8080"),

@@ -2,9 +2,10 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { buildDockerConfigJson } from "./dockerconfig.ts";
 import {
-  SecretAction, missingNamespacePlan, needsAttention, needsToken, planNamespace, secretFreshness,
+  SecretAction, missingNamespacePlan, needsToken, planNamespace, secretFreshness,
   type DesiredState, type NamespaceObservation,
 } from "./plan.ts";
+import { ExitCode, exitCodeFor, plannedKind } from "./outcome.ts";
 import type { ObservedSecret, ObservedServiceAccount } from "./types.ts";
 
 const hour = 3_600_000;
@@ -227,7 +228,7 @@ describe("secretFreshness", () => {
   });
 });
 
-describe("missingNamespacePlan / needsToken / needsAttention", () => {
+describe("missingNamespacePlan / needsToken / what needs attention", () => {
   test("a missing namespace plan does nothing", () => {
     assert.deepEqual(missingNamespacePlan("ghost"), {
       namespace: "ghost",
@@ -262,7 +263,8 @@ describe("missingNamespacePlan / needsToken / needsAttention", () => {
   });
 
   test("foreign and missing namespaces need attention", () => {
-    const attention = Object.values(SecretAction).filter(needsAttention);
+    // Exit code 1 for a planned action: the one place that decides it is outcome.ts.
+    const attention = Object.values(SecretAction).filter((a) => exitCodeFor([plannedKind(a)]) === ExitCode.attention);
     assert.deepEqual(attention.sort(), ["missing-namespace", "skip-foreign"]);
   });
 });

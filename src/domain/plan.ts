@@ -147,8 +147,3 @@ export function missingNamespacePlan(namespace: string): NamespacePlan {
 export function needsToken(plan: NamespacePlan): boolean {
   return plan.secret === SecretAction.create || plan.secret === SecretAction.update || plan.secret === SecretAction.adopt;
 }
-
-/** Outcomes the user must act on: they make the exit code 1. */
-export function needsAttention(action: SecretAction): boolean {
-  return action === SecretAction.skipForeign || action === SecretAction.missingNamespace;
-}

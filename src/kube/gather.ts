@@ -9,7 +9,7 @@ import { isRetryableKubeError } from "./errors.ts";
 
 export type { ClusterSnapshot };
 
-export const readRetry = { attempts: 4, baseMs: 200, capMs: 3_000, retryable: isRetryableKubeError } as const;
+const readRetry = { attempts: 4, baseMs: 200, capMs: 3_000, retryable: isRetryableKubeError } as const;
 
 export async function listNamespaces(core: CoreV1Api): Promise<NamespaceInfo[]> {
   const list = await withRetry(() => core.listNamespace(), readRetry);

@@ -1,6 +1,7 @@
 // Refresh by token life, not by clock; the fail-safe for ECR Public; readiness and metrics.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { V1Secret } from "@kubernetes/client-node";
 import { eventually, logged, readyz, startController } from "../support/controller.ts";
 import { runCli } from "../support/cli.ts";
 import { emulator } from "../support/emulator.ts";
@@ -8,6 +9,16 @@ import { adminClients, createNamespaces, dockerConfig, readSecret, uniqueName } 
 
 const { core } = adminClients();
 const control = emulator();
+
+/** The secret in `ns` once the fail-safe has emptied its auths, else undefined. */
+async function withoutCredentials(ns: string): Promise<V1Secret | undefined> {
+  const secret = await readSecret(core, ns);
+  return secret && Object.keys(dockerConfig(secret).auths).length === 0 ? secret : undefined;
+}
+
+async function holdsEcrPublic(ns: string): Promise<boolean> {
+  return dockerConfig(await readSecret(core, ns)).auths["public.ecr.aws"] !== undefined;
+}
 
 /** Parses Prometheus text exposition: every sample line must be `name{labels} value`. */
 function parseMetrics(text: string): Map<string, number> {
@@ -74,10 +85,7 @@ describe("token refresh and fail-safe", () => {
 
       // AWS fails from now on: at 6 s before expiry the secret must lose its credentials.
       await control.configure({ fault: { mode: "error500" } });
-      const emptied = await eventually("fail-safe", async () => {
-        const s = await readSecret(core, ns);
-        return s && Object.keys(dockerConfig(s).auths).length === 0 ? s : undefined;
-      }, 20_000);
+      const emptied = await eventually("fail-safe", () => withoutCredentials(ns), 20_000);
       const heldExpiry = Date.parse(emptied.metadata?.annotations?.["ecr-public-creds-helper/expires-at"] ?? "");
       assert.ok(Date.now() < heldExpiry, "engaged before the token expired");
       await eventually("fail-safe log", async () => logged(ctl, /fail-safe engaged/));
@@ -87,7 +95,7 @@ describe("token refresh and fail-safe", () => {
       assert.deepEqual([event.involvedObject.kind, event.involvedObject.name, event.type], ["Pod", "helper-pod", "Warning"]);
 
       await control.configure({ fault: { mode: "none" } });
-      await eventually("restored", async () => (dockerConfig(await readSecret(core, ns)).auths["public.ecr.aws"] ? true : undefined), 30_000);
+      await eventually("restored", async () => (await holdsEcrPublic(ns)) || undefined, 30_000);
       await eventually("fail-safe lifted log", async () => logged(ctl, /fail-safe lifted/));
       const metrics = await (await fetch(`${ctl.metricsUrl}/metrics`)).text();
       assert.match(metrics, /ecr_public_creds_helper_token_refresh_failures_total\{reason="server-error"\} [1-9]/);
@@ -108,13 +116,10 @@ describe("token refresh and fail-safe", () => {
     await control.configure({ fault: { mode: "error500" } });
     const ctl = await startController(["--namespaces", ns, "--fail-safe-margin", "30s"]);
     try {
-      await eventually("fail-safe from the secrets' own expiry", async () => {
-        const s = await readSecret(core, ns);
-        return s && Object.keys(dockerConfig(s).auths).length === 0 ? s : undefined;
-      }, 20_000);
+      await eventually("fail-safe from the secrets' own expiry", () => withoutCredentials(ns), 20_000);
       assert.ok(Date.now() < expiry, "engaged before the existing token expired");
       await control.configure({ fault: { mode: "none" } });
-      await eventually("restored", async () => (dockerConfig(await readSecret(core, ns)).auths["public.ecr.aws"] ? true : undefined), 30_000);
+      await eventually("restored", async () => (await holdsEcrPublic(ns)) || undefined, 30_000);
     } finally {
       await ctl.stop();
       await control.reset();

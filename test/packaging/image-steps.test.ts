@@ -1,14 +1,15 @@
 // The image without a container engine: the Dockerfile's stages are replayed in clean
-// folders (their COPY and RUN lines, verbatim), and the result must run the CLI,
-// hold no devDependency, and still obtain AWS credentials the way a pod does (a projected
-// service-account token exchanged with STS), since @aws-sdk/client-sts is only a devDependency.
+// folders (their COPY and RUN lines, verbatim), and the result must run the CLI from its one
+// bundled file with no node_modules beside it, carry the licence of every package bundled,
+// and still obtain AWS credentials the way a pod does (a projected service-account token
+// exchanged with STS: code the SDK loads only on that path, so a bundle could miss it).
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { emulator } from "../support/emulator.ts";
+import { imageRuntime } from "../support/image.ts";
 import { uniqueName } from "../support/kube.ts";
 import { testenvVars, var_ } from "../support/testenv.ts";
 import { repoRoot } from "../testenv/paths.ts";
@@ -27,21 +28,22 @@ const root = await mkdtemp(join(tmpdir(), "image-steps-"));
 /** The final image's /app. */
 const app = join(root, "app");
 
-/** The image's CLI: the Node running this test (the same release the image pins), in the image's folder. */
+/** The image's CLI: the Node running this test (the same release the image pins) with the ENTRYPOINT's flags, in the image's folder. */
 function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof run> {
-  return run(process.execPath, [join(app, "dist", "cli.js"), ...args], { cwd: app, env: { NODE_ENV: "production", PATH: process.env["PATH"], ...env } });
+  return run(process.execPath, [...imageRuntime().nodeFlags, join(app, "dist", "cli.js"), ...args], { cwd: app, env: { ...imageRuntime().env, PATH: process.env["PATH"], ...env } });
 }
 
 describe("image steps", () => {
   before(async () => {
-    // Each stage in a folder standing for its WORKDIR, its COPY and RUN lines as written:
-    // build (npm ci, tsc) and deps (production install) for real, then the final stage's
-    // COPY lines. Its one RUN line only deletes npm from the base image, so it is skipped.
-    const dirs = { build: join(root, "build"), deps: join(root, "deps"), final: app };
-    const sh = async (line: string, cwd: string): Promise<void> => void (await runOk("sh", ["-c", line], { cwd, env: { ...process.env, npm_config_loglevel: "error" } }));
+    // Each stage in a folder standing for its WORKDIR, its COPY and RUN lines as written: the
+    // build stage (npm ci, the bundle) for real, then the final stage's COPY lines. Its one
+    // RUN line only deletes npm from the base image, so it is skipped.
+    const dirs = { build: join(root, "build"), final: app };
+    // `node` on PATH is the Node running this test, as the base image's is its pinned Node.
+    const path = `${dirname(process.execPath)}:${process.env["PATH"] ?? ""}`;
+    const sh = async (line: string, cwd: string): Promise<void> => void (await runOk("sh", ["-c", line], { cwd, env: { ...process.env, PATH: path, npm_config_loglevel: "error" } }));
     for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
     await replayStage(stages, "build", repoRoot, dirs, sh);
-    await replayStage(stages, "deps", repoRoot, dirs, sh);
     await replayStage(stages, undefined, repoRoot, dirs, sh, { runLines: false });
   });
 
@@ -52,26 +54,37 @@ describe("image steps", () => {
     assert.ok(node, "the node devDependency is not in package-lock.json");
     assert.equal(process.version, `v${node}`);
     assert.deepEqual(stages.map((s) => s.from), stages.map(() => `node:${node}-bookworm-slim`));
-    assert.deepEqual(stages.map((s) => s.name), ["build", "deps", undefined]);
+    assert.deepEqual(stages.map((s) => s.name), ["build", undefined]);
   });
 
-  test("the production install is exactly `npm ci --omit=dev --ignore-scripts`", () => {
-    assert.deepEqual(argsOf(stage(stages, "deps"), "RUN"), ["npm ci --omit=dev --ignore-scripts"]);
+  test("the build stage is `npm ci --ignore-scripts`, then `npm run build`", () => {
     assert.deepEqual(argsOf(stage(stages, "build"), "RUN"), ["npm ci --ignore-scripts", "npm run build"]);
   });
 
-  test("the final image holds only node_modules, dist and package.json", async () => {
-    assert.deepEqual((await readdir(app)).sort(), ["dist", "node_modules", "package.json"]);
-    assert.ok(existsSync(join(app, "dist", "cli.js")), "the build stage made no dist/cli.js");
+  test("the final image holds the bundle, its licences and package.json, and no node_modules", async () => {
+    assert.deepEqual((await readdir(app)).sort(), ["dist", "package.json"]);
+    assert.deepEqual((await readdir(join(app, "dist"))).sort(), ["cli.js", "third-party-licenses.txt"]);
     assert.deepEqual(argsOf(final, "RUN").map((line) => line.split(/\s+/)[0]), ["rm"]);
+  });
+
+  test("third-party-licenses.txt names every production dependency, with its licence text", async () => {
+    const licences = await readFile(join(app, "dist", "third-party-licenses.txt"), "utf8");
+    for (const name of Object.keys(pkg.dependencies)) {
+      const version = lock.packages[`node_modules/${name}`]?.version;
+      assert.match(licences, new RegExp(`^${name.replace("/", "\\/")}@${version} `, "m"), `${name}@${version} missing`);
+    }
+    assert.match(licences, /Permission is hereby granted, free of charge/, "no MIT licence text");
+    assert.match(licences, /Apache License\s+Version 2\.0/, "no Apache licence text");
+    // Only what is bundled: nothing that exists for the tests or the build.
+    for (const name of ["typescript", "esbuild", "@aws-sdk/client-sts", "node"]) assert.doesNotMatch(licences, new RegExp(`^${name}@`, "m"), name);
   });
 
   test("the final image runs the CLI as a numeric non-root user, `sync` by default", () => {
     assert.deepEqual(argsOf(final, "USER"), ["65532:65532"]);
-    assert.deepEqual(argsOf(final, "ENTRYPOINT"), ['["node", "--max-semi-space-size=1", "/app/dist/cli.js"]']);
+    assert.deepEqual(argsOf(final, "ENTRYPOINT"), ['["node", "--lite-mode", "/app/dist/cli.js"]']);
     assert.deepEqual(argsOf(final, "CMD"), ['["sync"]']);
     assert.deepEqual(argsOf(final, "WORKDIR"), ["/app"]);
-    assert.deepEqual(argsOf(final, "COPY").sort(), ["--from=build /src/dist ./dist", "--from=deps /app/node_modules ./node_modules", "package.json ./"]);
+    assert.deepEqual(argsOf(final, "COPY").sort(), ["--from=build /src/dist ./dist", "package.json ./"]);
   });
 
   test(".dockerignore keeps keys and local builds out of the context, and lets in what COPY needs", async () => {
@@ -79,7 +92,7 @@ describe("image steps", () => {
     for (const path of [".testenv/env", ".testenv/pki/sa.key", "node_modules/typescript", "dist/cli.js", ".git/config", "test/packaging/support.ts", "src/config.test.ts"]) {
       assert.equal(inContext(path), false, `${path} would be sent to the builder`);
     }
-    const copied = [...argsOf(stage(stages, "build"), "COPY"), ...argsOf(stage(stages, "deps"), "COPY")].flatMap((a) => a.split(/\s+/).slice(0, -1));
+    const copied = argsOf(stage(stages, "build"), "COPY").flatMap((a) => a.split(/\s+/).slice(0, -1));
     for (const path of copied) assert.equal(inContext(path), true, `COPY ${path} but .dockerignore leaves it out`);
   });
 
@@ -93,19 +106,7 @@ describe("image steps", () => {
     assert.match(help.stdout, /run/);
   });
 
-  test("no devDependency is installed, every dependency is", () => {
-    const devOnly = Object.entries(lock.packages).filter(([path, entry]) => path !== "" && entry.dev === true).map(([path]) => path);
-    assert.ok(devOnly.includes("node_modules/typescript") && devOnly.includes("node_modules/node"));
-    assert.deepEqual(devOnly.filter((path) => existsSync(join(app, path))), []);
-    for (const name of Object.keys(pkg.devDependencies)) {
-      // A devDependency may also be a production dependency's dependency (@smithy/types is):
-      // then the lockfile does not mark it dev, and it belongs in the image.
-      if (lock.packages[`node_modules/${name}`]?.dev) assert.ok(!existsSync(join(app, "node_modules", name)), name);
-    }
-    for (const name of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(app, "node_modules", name, "package.json")), `${name} missing`);
-  });
-
-  test("the production tree exchanges a projected service-account token for AWS credentials", async () => {
+  test("the bundle exchanges a projected service-account token for AWS credentials", async () => {
     const vars = testenvVars();
     const namespace = uniqueName("image");
     for (const args of [["create", "namespace", namespace], ["-n", namespace, "create", "serviceaccount", "ecr-public-creds-helper"]]) {

@@ -1,8 +1,9 @@
 // Runs the built CLI (dist/cli.js) as a child process against the test environment, the way
-// a user or a CronJob runs it, and captures everything it prints.
+// a user or a CronJob runs it (with the image's Node flags), and captures everything it prints.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { repoRoot } from "../testenv/paths.ts";
+import { imageRuntime } from "./image.ts";
 import { testenvVars } from "./testenv.ts";
 
 export interface CliResult {
@@ -20,11 +21,11 @@ export function runCli(
   options: { timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ PATH: process.env["PATH"], HOME: process.env["HOME"], ...testenvVars(), LOG_FORMAT: "json", ...env })) {
+  for (const [k, v] of Object.entries({ ...imageRuntime().env, PATH: process.env["PATH"], HOME: process.env["HOME"], ...testenvVars(), LOG_FORMAT: "json", ...env })) {
     if (v !== undefined) merged[k] = v;
   }
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "dist", "cli.js"), ...args], { env: merged, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...imageRuntime().nodeFlags, join(repoRoot, "dist", "cli.js"), ...args], { env: merged, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => void (stdout += chunk.toString()));

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { freePort, sleep } from "../testenv/processes.ts";
 import { repoRoot } from "../testenv/paths.ts";
 import { allOutput } from "./cli.ts";
+import { imageRuntime } from "./image.ts";
 import { testenvVars } from "./testenv.ts";
 
 export interface RunningController {
@@ -21,12 +22,12 @@ export async function startController(args: readonly string[], env: Readonly<Rec
   const probePort = await freePort();
   const metricsPort = await freePort();
   const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ PATH: process.env["PATH"], HOME: process.env["HOME"], ...testenvVars(), LOG_FORMAT: "json", ...env })) {
+  for (const [k, v] of Object.entries({ ...imageRuntime().env, PATH: process.env["PATH"], HOME: process.env["HOME"], ...testenvVars(), LOG_FORMAT: "json", ...env })) {
     if (v !== undefined) merged[k] = v;
   }
   const child = spawn(
     process.execPath,
-    [join(repoRoot, "dist", "cli.js"), "run", `--health-probe-bind-address=127.0.0.1:${probePort}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`, ...args],
+    [...imageRuntime().nodeFlags, join(repoRoot, "dist", "cli.js"), "run", `--health-probe-bind-address=127.0.0.1:${probePort}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`, ...args],
     { env: merged, stdio: ["ignore", "pipe", "pipe"] },
   );
   const logs: Array<Record<string, unknown>> = [];

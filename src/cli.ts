@@ -9,11 +9,14 @@ import { sync, type CommandIO } from "./commands/sync.ts";
 import { KubeConfigError } from "./kube/client.ts";
 import { createLogger } from "./observability/logger.ts";
 import { scrub } from "./observability/redact.ts";
+import { StatusLine } from "./observability/status-line.ts";
 
-function progressLine(): (done: number, total: number) => void {
+/** "synced N/M namespaces" for a person watching a long sync; a handful needs none. */
+function progressLine(statusLine: StatusLine): (done: number, total: number) => void {
   return (done, total) => {
     if (total < 20) return;
-    process.stderr.write(`\rsynced ${done}/${total} namespaces${done === total ? "\n" : ""}`);
+    statusLine.show(`synced ${done}/${total} namespaces`);
+    if (done === total) statusLine.done();
   };
 }
 
@@ -45,11 +48,13 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const log = createLogger(config.log);
+  // Text logs on a terminal share it with the progress line; JSON logs and pipes get no progress line.
+  const statusLine = config.log.format === "text" && process.stderr.isTTY ? new StatusLine(process.stderr) : undefined;
+  const log = createLogger({ ...config.log, destination: statusLine });
   const io: CommandIO = {
     log,
     out: process.stdout,
-    progress: config.log.format === "text" && process.stderr.isTTY ? progressLine() : undefined,
+    progress: statusLine ? progressLine(statusLine) : undefined,
   };
   try {
     switch (config.command) {

@@ -15,17 +15,27 @@ export interface CliResult {
 /** Every line of output a run produced, for "no token in output" assertions. */
 export const allOutput: string[] = [];
 
+/** A word for `sh -c`: single-quoted, with its own single quotes escaped. */
+const shellWord = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Runs the CLI. With `terminal`, it runs under util-linux `script`, in a pseudo-terminal as
+ * in a shell, so what is written only for a person at a terminal can be checked: stdout and
+ * stderr then arrive merged, in `stdout`, with the terminal's \r\n line ends.
+ */
 export function runCli(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>> = {},
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; terminal?: boolean } = {},
 ): Promise<CliResult> {
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...imageRuntime().env, PATH: process.env["PATH"], HOME: process.env["HOME"], ...testenvVars(), LOG_FORMAT: "json", ...env })) {
     if (v !== undefined) merged[k] = v;
   }
+  const command = [process.execPath, ...imageRuntime().nodeFlags, join(repoRoot, "dist", "cli.js"), ...args];
+  const [file, ...argv] = options.terminal ? ["script", "--quiet", "--return", "--command", command.map(shellWord).join(" "), "/dev/null"] : command;
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [...imageRuntime().nodeFlags, join(repoRoot, "dist", "cli.js"), ...args], { env: merged, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file ?? "", argv, { env: merged, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => void (stdout += chunk.toString()));

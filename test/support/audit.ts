@@ -7,6 +7,7 @@ export interface AuditEvent {
   readonly verb: string;
   readonly userAgent?: string;
   readonly objectRef?: { readonly resource?: string; readonly namespace?: string; readonly name?: string };
+  readonly responseStatus?: { readonly code?: number };
   readonly stage: string;
 }
 

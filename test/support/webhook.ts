@@ -70,7 +70,11 @@ export async function startSecretWebhook(name: string, namespaceLabel: Readonly<
     requests,
     async stop() {
       await admission.deleteValidatingWebhookConfiguration({ name });
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The API server keeps its connections to a webhook open for reuse; close() alone
+      // would wait for them to time out (about 90 s).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -53,7 +53,7 @@ async function fetchRegion(
     }
     return { credentials, expiresAt: expiresAt ?? now() };
   } catch (error) {
-    throw describeAwsError(error, what);
+    throw describeAwsError(error, what, "ecr:GetAuthorizationToken");
   } finally {
     client.destroy();
   }

@@ -26,7 +26,7 @@ export function ecrPublicTokenSource(options: { maxAttempts?: number; now?: () =
         const expiresAt = checkExpiry(authorizationData?.expiresAt, now(), ecrPublicServer);
         return { credentials: [credential], expiresAt };
       } catch (error) {
-        throw describeAwsError(error, what);
+        throw describeAwsError(error, what, "ecr-public:GetAuthorizationToken, sts:GetServiceBearerToken");
       }
     },
   };

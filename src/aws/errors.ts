@@ -11,7 +11,8 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: number; attempts?: number };
 }
 
-export function describeAwsError(error: unknown, what: string): TokenUnavailableError {
+/** `permissions`: the IAM actions the call needs, named when AWS denies it. */
+export function describeAwsError(error: unknown, what: string, permissions: string): TokenUnavailableError {
   if (error instanceof TokenUnavailableError) return error;
   if (error instanceof MalformedTokenError) {
     return new TokenUnavailableError(`${what} returned an unusable token: ${error.message}`, TokenFailureReason.malformed, { cause: error });
@@ -33,7 +34,7 @@ export function describeAwsError(error: unknown, what: string): TokenUnavailable
   }
   if (/AccessDenied|UnrecognizedClient|InvalidSignature|SignatureDoesNotMatch|ExpiredToken|InvalidClientTokenId/.test(name)) {
     return new TokenUnavailableError(
-      `${what} was denied (${name}: ${message}); check the IAM policy (ecr-public:GetAuthorizationToken, sts:GetServiceBearerToken) and the credentials`,
+      `${what} was denied (${name}: ${message}); check the IAM policy (${permissions}) and the credentials`,
       TokenFailureReason.denied,
       { cause: error },
     );

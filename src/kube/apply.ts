@@ -41,10 +41,13 @@ const conflictAttempts = 3;
 
 export async function applyNamespacePlan(ctx: ApplyContext, initial: NamespacePlan): Promise<NamespaceOutcome> {
   let plan = initial;
+  // What is done stays done across a re-plan: a conflict on a service account must not write
+  // the secret again (with --force the new plan would say so) nor forget what was patched.
+  let secret: WriteResult | undefined;
+  const patched: string[] = [];
   for (let attempt = 1; ; attempt++) {
     try {
-      const secret = await writeSecret(ctx, plan);
-      const patched: string[] = [];
+      secret ??= await writeSecret(ctx, plan);
       for (const sa of plan.patchServiceAccounts) {
         await patchServiceAccount(ctx, plan.namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets);
         patched.push(sa.name);
@@ -60,7 +63,7 @@ export async function applyNamespacePlan(ctx: ApplyContext, initial: NamespacePl
         namespace: plan.namespace,
         plan,
         secret: WriteResult.failed,
-        patchedServiceAccounts: [],
+        patchedServiceAccounts: patched,
         missingServiceAccounts: plan.missingServiceAccounts,
         error: { kind, message: kubeErrorMessage(error) },
       };

@@ -4,6 +4,7 @@ import {
   CoreV1Api, KubeConfig, ServerConfiguration, createConfiguration, setHeaderMiddleware,
   type RequestContext, type SecurityAuthentication,
 } from "@kubernetes/client-node";
+import { delimiter } from "node:path";
 import type { Config } from "../config.ts";
 import { version } from "../version.ts";
 
@@ -11,10 +12,21 @@ export class KubeConfigError extends Error {
   override readonly name = "KubeConfigError";
 }
 
+/** A path list, as kubectl takes in KUBECONFIG (a:b), merged; the first file's current context wins. */
+function loadFiles(kc: KubeConfig, paths: string): void {
+  const [first = "", ...rest] = paths.split(delimiter).filter((path) => path !== "");
+  kc.loadFromFile(first);
+  for (const path of rest) {
+    const more = new KubeConfig();
+    more.loadFromFile(path);
+    kc.mergeConfig(more, true);
+  }
+}
+
 export function loadKubeConfig(kube: Config["kube"]): KubeConfig {
   const kc = new KubeConfig();
   try {
-    if (kube.kubeconfig) kc.loadFromFile(kube.kubeconfig);
+    if (kube.kubeconfig) loadFiles(kc, kube.kubeconfig);
     else kc.loadFromDefault();
   } catch (error) {
     const where = kube.kubeconfig ?? "the default kubeconfig";

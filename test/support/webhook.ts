@@ -25,7 +25,8 @@ export interface SecretWebhook {
   stop(): Promise<void>;
 }
 
-export async function startSecretWebhook(name: string, namespaceLabel: Readonly<Record<string, string>>, decide: (request: AdmissionRequest) => Verdict): Promise<SecretWebhook> {
+/** `decide` may act on the cluster before it answers: the API server waits for the verdict. */
+export async function startSecretWebhook(name: string, namespaceLabel: Readonly<Record<string, string>>, decide: (request: AdmissionRequest) => Verdict | Promise<Verdict>): Promise<SecretWebhook> {
   const requests: AdmissionRequest[] = [];
   // The API server's own serving certificate is valid for 127.0.0.1 and signed by the testenv CA.
   const server: Server = createServer(
@@ -33,10 +34,10 @@ export async function startSecretWebhook(name: string, namespaceLabel: Readonly<
     (req, res) => {
       let body = "";
       req.on("data", (chunk: Buffer) => void (body += chunk.toString()));
-      req.on("end", () => {
+      req.on("end", async () => {
         const review = JSON.parse(body) as { apiVersion: string; kind: string; request: AdmissionRequest };
         requests.push(review.request);
-        const verdict = decide(review.request);
+        const verdict = await decide(review.request);
         if (verdict.kind === "fail") {
           res.writeHead(500).end("webhook failing on purpose");
           return;

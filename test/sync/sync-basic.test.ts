@@ -1,10 +1,14 @@
 // `sync` against the real API server and the AWS emulator: what it writes, and that a second
 // run right after the first neither asks AWS nor writes.
 import assert from "node:assert/strict";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
 import { before, describe, test } from "node:test";
 import { allOutput, logLines, runCli } from "../support/cli.ts";
 import { ecrPublicCalls, emulator } from "../support/emulator.ts";
 import { adminClients, createNamespaces, dockerConfig, readSecret, uniqueName } from "../support/kube.ts";
+import { kubeConfig, testenvVars, var_ } from "../support/testenv.ts";
 
 const { core } = adminClients();
 const control = emulator();
@@ -72,5 +76,19 @@ describe("sync writes the pull secret", () => {
       assert.ok(t.password && !output.includes(t.password), "password leaked");
       assert.ok(!output.includes(t.authorizationToken), "token leaked");
     }
+  });
+
+  test("KUBECONFIG may be a path list, as kubectl takes it: merged, the first file's context wins", async () => {
+    const ns = uniqueName("kclist");
+    await createNamespaces(core, [ns]);
+    const real = var_(testenvVars(), "KUBECONFIG");
+    const context = kubeConfig().getCurrentContext();
+    // First in the list: a file that only names the context; the cluster and user are in the second.
+    const dir = await mkdtemp(join(tmpdir(), "kclist-"));
+    const first = join(dir, "context-only");
+    await writeFile(first, JSON.stringify({ apiVersion: "v1", kind: "Config", "current-context": context, clusters: [], users: [], contexts: [] }));
+    const result = await runCli(["sync"], { TARGET_NAMESPACES: ns, KUBECONFIG: `${first}${delimiter}${real}` });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(await readSecret(core, ns));
   });
 });

@@ -1,12 +1,14 @@
 // Writes that the real API server refuses for a while: 500 (a failing admission webhook) and
 // 429 (a webhook denying with that code). The sync retries them with backoff and succeeds;
-// when they never stop, it gives up on that namespace alone, after its four attempts.
+// when they never stop, it gives up on that namespace alone, after its four attempts. And a
+// conflict (another writer between our read and our write) is re-planned, not re-done.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { auditMark, ourCallsSince } from "../support/audit.ts";
-import { runCli } from "../support/cli.ts";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { logLines, runCli } from "../support/cli.ts";
 import { emulator } from "../support/emulator.ts";
-import { adminClients, createNamespaces, readSecret, uniqueName } from "../support/kube.ts";
+import { adminClients, createNamespaces, createServiceAccount, readSecret, uniqueName } from "../support/kube.ts";
 import { startSecretWebhook, type SecretWebhook, type Verdict } from "../support/webhook.ts";
 
 const { core } = adminClients();
@@ -16,7 +18,7 @@ describe("retries against a refusing API server", () => {
   const label = { "ecr-test-webhook": prefix };
   let webhook: SecretWebhook;
   /** The verdict for each write; set per test. */
-  let decide: (namespace: string, attempt: number) => Verdict = () => ({ kind: "allow" });
+  let decide: (namespace: string, attempt: number, operation: string) => Verdict | Promise<Verdict> = () => ({ kind: "allow" });
   const attempts = new Map<string, number>();
 
   before(async () => {
@@ -25,7 +27,7 @@ describe("retries against a refusing API server", () => {
       const key = `${request.namespace}/${request.operation}`;
       const attempt = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, attempt);
-      return decide(request.namespace ?? "", attempt);
+      return decide(request.namespace ?? "", attempt, request.operation);
     });
   });
 
@@ -80,5 +82,31 @@ describe("retries against a refusing API server", () => {
     const result = await runCli(["sync", "--namespaces", name]);
     assert.equal(result.code, 1, result.stderr);
     assert.equal(attempts.get(`${name}/CREATE`), 1);
+  });
+
+  test("a service account changed while the secret is written is re-read and patched; the secret is not written twice", async () => {
+    const [name = ""] = await namespaces("conflict", 1);
+    await createServiceAccount(core, name, "default", ["vendor"]);
+    decide = () => ({ kind: "allow" });
+    assert.equal((await runCli(["sync", "--namespaces", name])).code, 0, "first sync: the secret only");
+    // While our forced update of the secret is being admitted, another writer changes the
+    // service account, so the patch we planned carries a stale resourceVersion and gets 409.
+    decide = async (_, __, operation) => {
+      if (operation === "UPDATE") {
+        await core.patchNamespacedServiceAccount(
+          { name: "default", namespace: name, body: { metadata: { annotations: { "other-tool/touched": "yes" } } } },
+          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+        );
+      }
+      return { kind: "allow" };
+    };
+    const result = await runCli(["sync", "--namespaces", name, "--service-accounts", "default", "--force"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(attempts.get(`${name}/UPDATE`), 1, "the secret was replaced once, not again after the re-plan");
+    const sa = await core.readNamespacedServiceAccount({ name: "default", namespace: name });
+    assert.deepEqual(sa.imagePullSecrets?.map((r) => r.name), ["vendor", "ecr-public-token"]);
+    assert.equal(sa.metadata?.annotations?.["other-tool/touched"], "yes", "the other writer's change is kept");
+    const done = logLines(result).find((l) => /^sync done/.test(String(l["msg"])));
+    assert.match(String(done?.["msg"]), /1 updated; 1 service accounts patched/, "the outcome counts the write that happened");
   });
 });

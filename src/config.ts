@@ -10,7 +10,7 @@ import { version } from "./version.ts";
 import { commonOptions, controllerOptions, type Env } from "./config/options.ts";
 import { ControllerConfigError, controllerSchema, toControllerConfig, type ControllerConfig } from "./config/controller.ts";
 
-export const commandNames = ["sync", "run", "status", "doctor"] as const;
+const commandNames = ["sync", "run", "status", "doctor"] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface Config {

@@ -8,7 +8,7 @@ import { registerCredential } from "../observability/redact.ts";
 import { describeAwsError } from "./errors.ts";
 import type { TokenSource } from "./token-source.ts";
 
-export const ecrPublicRegion = "us-east-1";
+const ecrPublicRegion = "us-east-1";
 
 export function ecrPublicTokenSource(options: { maxAttempts?: number; now?: () => Date } = {}): TokenSource {
   // The default credential chain (env, profiles, IRSA, Pod Identity, IMDS) and the standard

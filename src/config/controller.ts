@@ -52,7 +52,7 @@ export class ControllerConfigError extends Error {
   override readonly name = "ControllerConfigError";
 }
 
-export function parseBindAddress(text: string, flag: string): BindAddress {
+function parseBindAddress(text: string, flag: string): BindAddress {
   const match = /^(.*):(\d{1,5})$/.exec(text.trim());
   const port = Number(match?.[2]);
   if (!match || port > 65535) throw new ControllerConfigError(`${flag} "${text}" must look like :8080 or 127.0.0.1:8080`);
@@ -75,7 +75,8 @@ export function toControllerConfig(raw: z.infer<typeof controllerSchema>, env: E
   }
   const podName = env["POD_NAME"];
   const podNamespace = env["POD_NAMESPACE"];
-  const leaderElectionNamespace = raw.leaderElectionNamespace ?? podNamespace ?? "";
+  // --leader-election-namespace already falls back to POD_NAMESPACE (config/options.ts).
+  const leaderElectionNamespace = raw.leaderElectionNamespace ?? "";
   if (raw.leaderElect && leaderElectionNamespace === "") {
     throw new ControllerConfigError("--leader-elect needs --leader-election-namespace (or POD_NAMESPACE from the downward API)");
   }

@@ -5,10 +5,11 @@ import type { Config, } from "../config.ts";
 import type { ControllerConfig } from "../config/controller.ts";
 import { isSelected } from "../domain/namespaces.ts";
 import { planNamespace, SecretAction } from "../domain/plan.ts";
-import { expiresAtAnnotation, isManaged } from "../domain/managed.ts";
+import { isManaged, recordedExpiry } from "../domain/managed.ts";
 import type { TokenSource } from "../aws/token-source.ts";
 import { applyNamespacePlan, WriteResult } from "../kube/apply.ts";
 import { toNamespaceInfo, toObservedSecret, toObservedServiceAccount } from "../kube/convert.ts";
+import { secretFieldSelector, serviceAccountFieldSelector } from "../kube/gather.ts";
 import { KubeErrorKind } from "../kube/errors.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import { pruneNamespace } from "../kube/prune.ts";
@@ -38,6 +39,8 @@ export class Controller {
   readonly #namespaces: RestartingInformer<V1Namespace>;
   readonly #secrets: RestartingInformer<V1Secret>;
   readonly #serviceAccounts: RestartingInformer<V1ServiceAccount> | undefined;
+  readonly #informers: ReadonlyArray<RestartingInformer<V1Namespace> | RestartingInformer<V1Secret> | RestartingInformer<V1ServiceAccount>>;
+  /** Names of the namespaces the selection takes, kept current by namespace events. */
   readonly #selected = new Set<string>();
   #workers: Promise<void> | undefined;
   #resync: NodeJS.Timeout | undefined;
@@ -54,16 +57,15 @@ export class Controller {
       { onChange: (ns) => this.#onNamespace(ns), onDelete: (ns) => this.#forgetNamespace(ns) },
       log,
     );
-    const byName = `metadata.name=${config.secretName}`;
+    const byName = secretFieldSelector(config.secretName);
     this.#secrets = new RestartingInformer<V1Secret>(
       kc, "secrets", "/api/v1/secrets", () => core.listSecretForAllNamespaces({ fieldSelector: byName }),
       { onChange: enqueue, onDelete: enqueue },
       log,
       byName,
     );
-    const wanted = config.serviceAccounts;
-    if (wanted.length > 0) {
-      const only = wanted.length === 1 && wanted[0] !== "*" ? `metadata.name=${wanted[0]}` : undefined;
+    if (config.serviceAccounts.length > 0) {
+      const only = serviceAccountFieldSelector(config.serviceAccounts);
       this.#serviceAccounts = new RestartingInformer<V1ServiceAccount>(
         kc, "serviceaccounts", "/api/v1/serviceaccounts",
         () => core.listServiceAccountForAllNamespaces(only ? { fieldSelector: only } : {}),
@@ -72,6 +74,7 @@ export class Controller {
         only,
       );
     }
+    this.#informers = [this.#namespaces, this.#secrets, ...(this.#serviceAccounts ? [this.#serviceAccounts] : [])];
     this.#keeper = new TokenKeeper(
       deps.tokenSource,
       {
@@ -99,13 +102,10 @@ export class Controller {
   /** The earliest expiry recorded on our secrets in selected namespaces, from the cache. */
   #earliestSecretExpiry(): Date | undefined {
     let earliest: number | undefined;
-    for (const secret of this.#secrets.list()) {
-      const observed = toObservedSecret(secret);
-      if (!isManaged(observed.labels)) continue;
-      const ns = this.#namespaces.get(observed.namespace);
-      if (!ns || !isSelected(toNamespaceInfo(ns), this.#deps.config.selection)) continue;
-      const expiresAt = Date.parse(observed.annotations[expiresAtAnnotation] ?? "");
-      if (!Number.isNaN(expiresAt) && (earliest === undefined || expiresAt < earliest)) earliest = expiresAt;
+    for (const { metadata } of this.#secrets.list()) {
+      if (!isManaged(metadata?.labels ?? {}) || !this.#selected.has(metadata?.namespace ?? "")) continue;
+      const expiresAt = recordedExpiry(metadata?.annotations ?? {});
+      if (expiresAt !== undefined && (earliest === undefined || expiresAt < earliest)) earliest = expiresAt;
     }
     return earliest === undefined ? undefined : new Date(earliest);
   }
@@ -129,8 +129,7 @@ export class Controller {
   }
 
   async start(): Promise<void> {
-    const informers = [this.#namespaces, this.#secrets, this.#serviceAccounts].filter((i) => i !== undefined);
-    await Promise.all(informers.map((informer) => informer.start()));
+    await Promise.all(this.#informers.map((informer) => informer.start()));
     this.#keeper.start();
     this.#workers = this.#queue.run(this.#deps.config.concurrency, (key) => this.#reconcile(key));
     this.#resync = setInterval(() => this.#enqueueAll(), this.#deps.controller.resyncPeriodMs);
@@ -138,8 +137,7 @@ export class Controller {
   }
 
   readiness(): Readiness {
-    const informers = [this.#namespaces, this.#secrets, this.#serviceAccounts].filter((i) => i !== undefined);
-    if (!informers.every((i) => i.synced)) return { ready: false, detail: "informers not synced yet" };
+    if (!this.#informers.every((i) => i.synced)) return { ready: false, detail: "informers not synced yet" };
     if (!this.#keeper.valid) return { ready: false, detail: this.#keeper.current?.failSafe ? "fail-safe: no valid token" : "no token yet" };
     return { ready: true, detail: "ok" };
   }
@@ -149,7 +147,7 @@ export class Controller {
     clearInterval(this.#resync);
     this.#keeper.stop();
     this.#queue.shutDown();
-    await Promise.all([this.#namespaces.stop(), this.#secrets.stop(), this.#serviceAccounts?.stop()]);
+    await Promise.all(this.#informers.map((informer) => informer.stop()));
     await this.#workers;
   }
 
@@ -161,7 +159,7 @@ export class Controller {
     const secretObject = this.#secrets.get(config.secretName, namespace);
     const secret = secretObject ? toObservedSecret(secretObject) : undefined;
     const serviceAccounts = (this.#serviceAccounts?.list(namespace) ?? []).map(toObservedServiceAccount);
-    if (!isSelected(info, config.selection)) {
+    if (!this.#selected.has(namespace)) {
       if (controller.prune && !info.terminating) {
         const pruned = await pruneNamespace(core, secret, serviceAccounts, config.secretName);
         if (pruned.secretDeleted || pruned.serviceAccountsCleaned.length > 0) {

@@ -20,8 +20,8 @@ export interface Handlers<T> {
 function slim<T extends KubernetesObject>(obj: T): T {
   if (obj.metadata?.managedFields) obj.metadata.managedFields = undefined;
   const secret = obj as T & { data?: Record<string, string> };
-  const config = obj.kind === "Secret" || secret.data ? secret.data?.[".dockerconfigjson"] : undefined;
-  if (config !== undefined && secret.data) {
+  const config = secret.data?.[".dockerconfigjson"];
+  if (secret.data && config !== undefined) {
     const hosts = registryHosts(Buffer.from(config, "base64").toString("utf8"));
     const skeleton = hosts === undefined ? "" : JSON.stringify({ auths: Object.fromEntries(hosts.map((h) => [h, {}])) });
     secret.data = { ...secret.data, ".dockerconfigjson": Buffer.from(skeleton).toString("base64") };

@@ -36,8 +36,6 @@ export class TokenKeeper {
   readonly #metrics: Metrics;
   readonly #onChange: (held: HeldToken) => void;
   #held: HeldToken | undefined;
-  /** The last real token, kept while the fail-safe is engaged to know its expiry. */
-  #lastGood: RegistryToken | undefined;
   #failures = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -83,7 +81,6 @@ export class TokenKeeper {
       stopTimer({ outcome: "success" });
       const wasFailSafe = this.#held?.failSafe === true;
       this.#failures = 0;
-      this.#lastGood = token;
       this.#held = { token, failSafe: false };
       this.#metrics.tokenExpiry.set(token.expiresAt.getTime() / 1000);
       this.#metrics.lastRefresh.set(Date.now() / 1000);
@@ -111,8 +108,9 @@ export class TokenKeeper {
     }
   }
 
+  /** The held token's expiry (a fail-safe keeps the real one's), else what our secrets record. */
   #knownExpiry(): Date | undefined {
-    return this.#lastGood?.expiresAt ?? this.#options.existingExpiry();
+    return this.#held?.token.expiresAt ?? this.#options.existingExpiry();
   }
 
   #maybeEngageFailSafe(): void {

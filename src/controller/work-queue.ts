@@ -20,10 +20,6 @@ export class WorkQueue {
     this.#onDepth = onDepth;
   }
 
-  get depth(): number {
-    return this.#queue.length;
-  }
-
   add(key: string): void {
     if (this.#shuttingDown) return;
     if (this.#processing.has(key)) {

@@ -12,6 +12,12 @@ export const registriesAnnotation = "ecr-public-creds-helper/registries";
 
 export const dockerConfigJsonType = "kubernetes.io/dockerconfigjson";
 
+/** When the token we wrote into a secret expires (epoch ms), or undefined if not recorded. */
+export function recordedExpiry(annotations: Readonly<Record<string, string>>): number | undefined {
+  const at = Date.parse(annotations[expiresAtAnnotation] ?? "");
+  return Number.isNaN(at) ? undefined : at;
+}
+
 export function isManaged(labels: Readonly<Record<string, string>>): boolean {
   return labels[managedByLabel] === managedByValue;
 }

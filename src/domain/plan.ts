@@ -3,7 +3,7 @@
 // needed to decide, so a plan can be printed by --dry-run and a run whose secrets are all
 // fresh makes no AWS call.
 import { registryHosts } from "./dockerconfig.ts";
-import { dockerConfigJsonType, expiresAtAnnotation, isManaged } from "./managed.ts";
+import { dockerConfigJsonType, isManaged, recordedExpiry } from "./managed.ts";
 import { mergeImagePullSecrets, serviceAccountsToPatch } from "./service-accounts.ts";
 import type { ObservedSecret, ObservedServiceAccount } from "./types.ts";
 
@@ -76,8 +76,8 @@ export function secretFreshness(
   const hosts = registryHosts(secret.dockerConfigJson);
   if (hosts === undefined) return { fresh: false, reason: "no readable .dockerconfigjson" };
   if (hosts.join(",") !== desired.registries.join(",")) return { fresh: false, reason: "registry list changed" };
-  const expiresAt = Date.parse(secret.annotations[expiresAtAnnotation] ?? "");
-  if (Number.isNaN(expiresAt)) return { fresh: false, reason: "no expiry annotation" };
+  const expiresAt = recordedExpiry(secret.annotations);
+  if (expiresAt === undefined) return { fresh: false, reason: "no expiry annotation" };
   if (desired.heldTokenExpiresAt !== undefined) {
     return expiresAt === desired.heldTokenExpiresAt.getTime()
       ? { fresh: true, reason: "holds the current token" }

@@ -1,7 +1,7 @@
 // What `status` shows for one namespace, derived from the same plan `sync` would make.
 import { formatDuration } from "./duration.ts";
 import { registryHosts } from "./dockerconfig.ts";
-import { expiresAtAnnotation } from "./managed.ts";
+import { recordedExpiry } from "./managed.ts";
 import { SecretAction, type NamespacePlan } from "./plan.ts";
 import type { ObservedSecret } from "./types.ts";
 
@@ -24,7 +24,7 @@ const stateOf: Record<SecretAction, NamespaceStatus["state"]> = {
 };
 
 export function namespaceStatus(plan: NamespacePlan, secret: ObservedSecret | undefined, now: Date): NamespaceStatus {
-  const expiresAt = Date.parse(secret?.annotations[expiresAtAnnotation] ?? "");
+  const expiresAt = secret ? recordedExpiry(secret.annotations) : undefined;
   const waiting = [
     ...plan.patchServiceAccounts.map((sa) => `${sa.name} (not patched)`),
     ...plan.missingServiceAccounts.map((name) => `${name} (missing)`),
@@ -32,7 +32,7 @@ export function namespaceStatus(plan: NamespacePlan, secret: ObservedSecret | un
   return {
     namespace: plan.namespace,
     state: stateOf[plan.secret],
-    expires: Number.isNaN(expiresAt) ? "-" : expiresAt > now.getTime() ? `in ${formatDuration(expiresAt - now.getTime())}` : "expired",
+    expires: expiresAt === undefined ? "-" : expiresAt > now.getTime() ? `in ${formatDuration(expiresAt - now.getTime())}` : "expired",
     registries: (registryHosts(secret?.dockerConfigJson) ?? []).join(",") || "-",
     serviceAccounts: waiting.join(", ") || "ok",
   };

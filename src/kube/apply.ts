@@ -49,7 +49,7 @@ export async function applyNamespacePlan(ctx: ApplyContext, initial: NamespacePl
     try {
       secret ??= await writeSecret(ctx, plan);
       for (const sa of plan.patchServiceAccounts) {
-        await patchServiceAccount(ctx, plan.namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets);
+        await patchServiceAccount(ctx.core, plan.namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets);
         patched.push(sa.name);
       }
       return { namespace: plan.namespace, plan, secret, patchedServiceAccounts: patched, missingServiceAccounts: plan.missingServiceAccounts };
@@ -97,8 +97,9 @@ async function writeSecret(ctx: ApplyContext, plan: NamespacePlan): Promise<Writ
   }
 }
 
-async function patchServiceAccount(
-  ctx: ApplyContext,
+/** Sets a service account's imagePullSecrets to `imagePullSecrets`, if it is still at `resourceVersion`. */
+export async function patchServiceAccount(
+  core: CoreV1Api,
   namespace: string,
   name: string,
   resourceVersion: string,
@@ -108,7 +109,7 @@ async function patchServiceAccount(
   // another writer changed the account since, the server answers 409 and we re-read.
   const body = { metadata: { resourceVersion }, imagePullSecrets: imagePullSecrets.map((n) => ({ name: n })) };
   await withRetry(
-    () => ctx.core.patchNamespacedServiceAccount({ name, namespace, body, fieldManager }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch)),
+    () => core.patchNamespacedServiceAccount({ name, namespace, body, fieldManager }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch)),
     writeRetry,
   );
 }

@@ -7,8 +7,6 @@ import { withRetry } from "../util/concurrency.ts";
 import { toNamespaceInfo, toObservedSecret, toObservedServiceAccount } from "./convert.ts";
 import { isRetryableKubeError } from "./errors.ts";
 
-export type { ClusterSnapshot };
-
 const readRetry = { attempts: 4, baseMs: 200, capMs: 3_000, retryable: isRetryableKubeError } as const;
 
 export async function listNamespaces(core: CoreV1Api): Promise<NamespaceInfo[]> {
@@ -16,30 +14,25 @@ export async function listNamespaces(core: CoreV1Api): Promise<NamespaceInfo[]> 
   return list.items.map(toNamespaceInfo);
 }
 
-export async function listSecretsNamed(core: CoreV1Api, secretName: string): Promise<Map<string, ObservedSecret>> {
-  const list = await withRetry(
-    () => core.listSecretForAllNamespaces({ fieldSelector: `metadata.name=${secretName}` }),
-    readRetry,
-  );
+/** Our secret in every namespace, and no other: the role may read only secrets of this name. */
+export function secretFieldSelector(secretName: string): string {
+  return `metadata.name=${secretName}`;
+}
+
+/** One service account: narrowed by the API server. Several or "*": all, filtered later. */
+export function serviceAccountFieldSelector(names: readonly string[]): string | undefined {
+  return names.length === 1 && names[0] !== "*" ? `metadata.name=${names[0]}` : undefined;
+}
+
+async function listSecretsNamed(core: CoreV1Api, secretName: string): Promise<Map<string, ObservedSecret>> {
+  const list = await withRetry(() => core.listSecretForAllNamespaces({ fieldSelector: secretFieldSelector(secretName) }), readRetry);
   return new Map(list.items.map((item) => [item.metadata?.namespace ?? "", toObservedSecret(item)]));
 }
 
-export async function listServiceAccounts(
-  core: CoreV1Api,
-  names: readonly string[],
-): Promise<Map<string, ObservedServiceAccount[]>> {
-  // One name: narrow by field selector. Several or "*": one list of all, filtered later.
-  const only = names.length === 1 && names[0] !== "*" ? names[0] : undefined;
-  const list = await withRetry(
-    () => core.listServiceAccountForAllNamespaces(only ? { fieldSelector: `metadata.name=${only}` } : {}),
-    readRetry,
-  );
-  const byNamespace = new Map<string, ObservedServiceAccount[]>();
-  for (const item of list.items) {
-    const sa = toObservedServiceAccount(item);
-    byNamespace.set(sa.namespace, [...(byNamespace.get(sa.namespace) ?? []), sa]);
-  }
-  return byNamespace;
+async function listServiceAccounts(core: CoreV1Api, names: readonly string[]): Promise<Map<string, ObservedServiceAccount[]>> {
+  const fieldSelector = serviceAccountFieldSelector(names);
+  const list = await withRetry(() => core.listServiceAccountForAllNamespaces(fieldSelector ? { fieldSelector } : {}), readRetry);
+  return Map.groupBy(list.items.map(toObservedServiceAccount), (sa) => sa.namespace);
 }
 
 export async function gatherCluster(

@@ -1,10 +1,10 @@
 // --prune: a namespace that is no longer selected loses our secret and our service-account
 // entry, and nothing else. A secret that is not ours is never deleted.
 import type { CoreV1Api } from "@kubernetes/client-node";
-import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { fieldManager, isManaged } from "../domain/managed.ts";
+import { isManaged } from "../domain/managed.ts";
 import { removeImagePullSecret } from "../domain/service-accounts.ts";
 import type { ObservedSecret, ObservedServiceAccount } from "../domain/types.ts";
+import { patchServiceAccount } from "./apply.ts";
 import { classifyKubeError, KubeErrorKind } from "./errors.ts";
 
 export async function pruneNamespace(
@@ -16,14 +16,7 @@ export async function pruneNamespace(
   const cleaned: string[] = [];
   for (const sa of serviceAccounts) {
     if (!sa.imagePullSecrets.includes(secretName)) continue;
-    const body = {
-      metadata: { resourceVersion: sa.resourceVersion },
-      imagePullSecrets: removeImagePullSecret(sa.imagePullSecrets, secretName).map((name) => ({ name })),
-    };
-    await core.patchNamespacedServiceAccount(
-      { name: sa.name, namespace: sa.namespace, body, fieldManager },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    );
+    await patchServiceAccount(core, sa.namespace, sa.name, sa.resourceVersion, removeImagePullSecret(sa.imagePullSecrets, secretName));
     cleaned.push(sa.name);
   }
   if (!secret || !isManaged(secret.labels)) return { secretDeleted: false, serviceAccountsCleaned: cleaned };

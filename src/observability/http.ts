@@ -9,7 +9,7 @@ export interface Readiness {
   readonly detail: string;
 }
 
-export function listen(address: BindAddress, handler: Parameters<typeof createServer>[1]): Promise<Server> {
+function listen(address: BindAddress, handler: Parameters<typeof createServer>[1]): Promise<Server> {
   const server = createServer(handler);
   return new Promise((resolve, reject) => {
     server.once("error", (error) => reject(new Error(`cannot listen on ${address.host}:${address.port}: ${error.message}`)));

@@ -2,7 +2,7 @@
 // process or a scrape config with anything else.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-export const metricPrefix = "ecr_public_creds_helper_";
+const metricPrefix = "ecr_public_creds_helper_";
 
 export interface Metrics {
   readonly registry: Registry;

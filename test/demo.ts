@@ -1,10 +1,9 @@
 // npm run demo: start the local control plane and AWS emulator, make a few namespaces and
 // service accounts, run a real `sync`, and show what it wrote (never the token).
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { cliInvocation } from "./support/cli.ts";
 import { adminClients } from "./support/testenv.ts";
-import { testenvVars } from "./support/testenv.ts";
-import { repoRoot } from "./testenv/paths.ts";
+import { statePaths } from "./testenv/paths.ts";
 import { up } from "./testenv/testenv.ts";
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -24,10 +23,9 @@ for (const name of namespaces) {
 }
 
 log(`\n$ TARGET_NAMESPACES="${namespaces.join(" ")}" ecr-public-creds-helper sync --service-accounts default\n`);
-const result = spawnSync(process.execPath, [join(repoRoot, "dist", "cli.js"), "sync", "--service-accounts", "default", "--log-format", "text"], {
-  env: { ...process.env, ...testenvVars(), TARGET_NAMESPACES: namespaces.join(" ") },
-  stdio: "inherit",
-});
+// Started as the image starts it, and as the tests do.
+const { argv: [node = "", ...argv], env } = cliInvocation(["sync", "--service-accounts", "default", "--log-format", "text"], { TARGET_NAMESPACES: namespaces.join(" ") });
+const result = spawnSync(node, argv, { env, stdio: "inherit" });
 
 log("\nWhat is in the cluster now:");
 for (const namespace of namespaces) {
@@ -42,6 +40,6 @@ for (const namespace of namespaces) {
       `service account default pulls with ${(sa.imagePullSecrets ?? []).map((r) => r.name).join(", ")}`,
   );
 }
-log(`\nThe control plane keeps running: export KUBECONFIG=${join(repoRoot, ".testenv", "kubeconfig")} to look around;`);
+log(`\nThe control plane keeps running: export KUBECONFIG=${statePaths.kubeconfig} to look around;`);
 log("run it again with 'npm run demo' (nothing is due, so no AWS call), stop it with 'npm run testenv:down'.");
 process.exitCode = result.status ?? 1;

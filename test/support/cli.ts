@@ -15,6 +15,19 @@ export interface CliResult {
 /** Every line of output a run produced, for "no token in output" assertions. */
 export const allOutput: string[] = [];
 
+/**
+ * How the tests start the CLI: `node` with the image's flags on dist/cli.js, with the image's
+ * environment, the testenv's, JSON logs unless told otherwise, and `env` on top (undefined
+ * removes a variable).
+ */
+export function cliInvocation(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): { argv: string[]; env: Record<string, string> } {
+  const merged: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...imageRuntime().env, PATH: process.env["PATH"], HOME: process.env["HOME"], ...testenvVars(), LOG_FORMAT: "json", ...env })) {
+    if (v !== undefined) merged[k] = v;
+  }
+  return { argv: [process.execPath, ...imageRuntime().nodeFlags, join(repoRoot, "dist", "cli.js"), ...args], env: merged };
+}
+
 /** A word for `sh -c`: single-quoted, with its own single quotes escaped. */
 const shellWord = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
 
@@ -28,14 +41,10 @@ export function runCli(
   env: Readonly<Record<string, string | undefined>> = {},
   options: { timeoutMs?: number; terminal?: boolean } = {},
 ): Promise<CliResult> {
-  const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...imageRuntime().env, PATH: process.env["PATH"], HOME: process.env["HOME"], ...testenvVars(), LOG_FORMAT: "json", ...env })) {
-    if (v !== undefined) merged[k] = v;
-  }
-  const command = [process.execPath, ...imageRuntime().nodeFlags, join(repoRoot, "dist", "cli.js"), ...args];
-  const [file, ...argv] = options.terminal ? ["script", "--quiet", "--return", "--command", command.map(shellWord).join(" "), "/dev/null"] : command;
+  const invocation = cliInvocation(args, env);
+  const [file = "", ...argv] = options.terminal ? ["script", "--quiet", "--return", "--command", invocation.argv.map(shellWord).join(" "), "/dev/null"] : invocation.argv;
   return new Promise((resolveRun, reject) => {
-    const child = spawn(file ?? "", argv, { env: merged, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, argv, { env: invocation.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => void (stdout += chunk.toString()));

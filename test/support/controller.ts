@@ -1,12 +1,8 @@
 // Starts `ecr-public-creds-helper run` as a child process against the testenv, with its probe
 // and metrics ports, and collects its JSON log lines.
 import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
 import { freePort, sleep } from "../testenv/processes.ts";
-import { repoRoot } from "../testenv/paths.ts";
-import { allOutput } from "./cli.ts";
-import { imageRuntime } from "./image.ts";
-import { testenvVars } from "./testenv.ts";
+import { allOutput, cliInvocation } from "./cli.ts";
 
 export interface RunningController {
   readonly child: ChildProcess;
@@ -21,32 +17,35 @@ export interface RunningController {
 export async function startController(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Promise<RunningController> {
   const probePort = await freePort();
   const metricsPort = await freePort();
-  const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...imageRuntime().env, PATH: process.env["PATH"], HOME: process.env["HOME"], ...testenvVars(), LOG_FORMAT: "json", ...env })) {
-    if (v !== undefined) merged[k] = v;
-  }
-  const child = spawn(
-    process.execPath,
-    [...imageRuntime().nodeFlags, join(repoRoot, "dist", "cli.js"), "run", `--health-probe-bind-address=127.0.0.1:${probePort}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`, ...args],
-    { env: merged, stdio: ["ignore", "pipe", "pipe"] },
+  const { argv: [node = "", ...argv], env: merged } = cliInvocation(
+    ["run", `--health-probe-bind-address=127.0.0.1:${probePort}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`, ...args],
+    env,
   );
+  const child = spawn(node, argv, { env: merged, stdio: ["ignore", "pipe", "pipe"] });
   const logs: Array<Record<string, unknown>> = [];
+  // allOutput gets whole lines (and stdout whole), so a token split across two reads of the
+  // pipe is still found by the "no token in output" checks.
   let buffer = "";
+  let stdout = "";
   child.stderr?.on("data", (chunk: Buffer) => {
-    const text = chunk.toString();
-    allOutput.push(text);
-    buffer += text;
+    buffer += chunk.toString();
     let newline = buffer.indexOf("\n");
     while (newline >= 0) {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 1);
+      allOutput.push(line);
       if (line.startsWith("{")) logs.push(JSON.parse(line) as Record<string, unknown>);
       newline = buffer.indexOf("\n");
     }
   });
-  child.stdout?.on("data", (chunk: Buffer) => void allOutput.push(chunk.toString()));
+  child.stdout?.on("data", (chunk: Buffer) => void (stdout += chunk.toString()));
   // "close", not "exit": by then every line the process wrote has been read.
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("close", (code) => {
+      allOutput.push(buffer, stdout);
+      resolve(code);
+    }),
+  );
   const controller: RunningController = {
     child,
     probeUrl: `http://127.0.0.1:${probePort}`,
@@ -62,13 +61,13 @@ export async function startController(args: readonly string[], env: Readonly<Rec
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
       const value = await check();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch (error) {
       last = error;
     }

@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { freePort } from "../testenv/processes.ts";
+import type { AddressInfo } from "node:net";
 import { statePaths } from "../testenv/paths.ts";
-import { kubeConfig } from "./testenv.ts";
+import { adminClients } from "./testenv.ts";
 
 export interface AdmissionRequest {
   readonly uid: string;
@@ -47,9 +47,9 @@ export async function startSecretWebhook(name: string, namespaceLabel: Readonly<
       });
     },
   );
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  const admission = kubeConfig().makeApiClient(k8s.AdmissionregistrationV1Api);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const admission = adminClients().kc.makeApiClient(k8s.AdmissionregistrationV1Api);
   await admission.createValidatingWebhookConfiguration({
     body: {
       metadata: { name },

@@ -1,6 +1,6 @@
 // Small async helpers: bounded parallelism and retry with backoff.
 import { setTimeout as sleep } from "node:timers/promises";
-import { backoffDelay, type BackoffPolicy } from "../domain/backoff.ts";
+import { backoffDelay, type BackoffPolicy } from "./backoff.ts";
 
 /** Runs `work` over `items` with at most `limit` in flight; results keep the input order. */
 export async function mapWithConcurrency<T, R>(

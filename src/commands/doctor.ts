@@ -4,7 +4,7 @@
 import { VersionApi } from "@kubernetes/client-node";
 import type { Config } from "../config.ts";
 import { formatDuration } from "../domain/duration.ts";
-import { ExitCode } from "../domain/outcome.ts";
+import { ExitCode, noNamespaceMatches } from "../domain/outcome.ts";
 import { TokenUnavailableError } from "../aws/token-source.ts";
 import { describeAccess, mayI, type AccessQuestion } from "../kube/access.ts";
 import { apiClient, coreApi, loadKubeConfig, serverUrl } from "../kube/client.ts";
@@ -55,7 +55,7 @@ export async function doctor(config: Config, io: CommandIO): Promise<ExitCode> {
       ok: chosen.selected.length > 0,
       line: chosen.selected.length > 0
         ? `${chosen.selected.length} namespaces selected (${chosen.selected.slice(0, 5).join(", ")}${chosen.selected.length > 5 ? ", …" : ""})`
-        : "no namespace matches the selection; check TARGET_NAMESPACES/--namespaces, --exclude and --namespace-selector",
+        : noNamespaceMatches,
     });
     if (chosen.missing.length > 0) report({ ok: false, line: `named but missing: ${chosen.missing.join(", ")}` });
   } catch (error) {

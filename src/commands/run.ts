@@ -2,13 +2,14 @@
 // leader election. Returns when `shutdown` aborts, after in-flight writes finish.
 import type { Server } from "node:http";
 import type { Config } from "../config.ts";
-import { Controller } from "../controller/controller.ts";
+import { assembleController } from "../controller/assemble.ts";
 import { LeaderElector } from "../controller/leader-election.ts";
 import { ExitCode } from "../domain/outcome.ts";
 import { coreApi, loadKubeConfig } from "../kube/client.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { close, metricsServer, probeServer } from "../observability/http.ts";
 import { createMetrics } from "../observability/metrics.ts";
+import { systemClock } from "../util/clock.ts";
 import type { CommandIO } from "./sync.ts";
 import { tokenSourceFor } from "./token-source.ts";
 
@@ -23,9 +24,7 @@ export async function run(config: Config, io: CommandIO, shutdown: AbortSignal):
   const kc = loadKubeConfig(config.kube);
   const core = coreApi(kc);
   const metrics = createMetrics();
-  const controller = new Controller({
-    kc, core, config, controller: settings, tokenSource: tokenSourceFor(config), log, metrics, events: new EventRecorder(core, log),
-  });
+  const clock = systemClock;
   const elector = settings.leaderElect
     ? new LeaderElector(kc, {
         namespace: settings.leaderElectionNamespace,
@@ -36,6 +35,10 @@ export async function run(config: Config, io: CommandIO, shutdown: AbortSignal):
         retryPeriodMs: settings.retryPeriodMs,
       }, log)
     : undefined;
+  const controller = assembleController({
+    kc, core, config, controller: settings, tokenSource: tokenSourceFor(config), events: new EventRecorder(core, log, clock),
+    mayWrite: () => elector?.isLeader ?? true, clock, log, metrics,
+  });
 
   const servers: Server[] = [];
   servers.push(await probeServer(settings.healthProbeBindAddress, () =>

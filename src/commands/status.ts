@@ -1,8 +1,9 @@
 // `status`: per selected namespace, is the secret there, ours, fresh, and are the service
 // accounts patched. Reads only; never asks AWS; never prints a token.
 import type { Config } from "../config.ts";
-import { ExitCode } from "../domain/outcome.ts";
-import { namespaceStatus, renderStatus } from "../domain/status.ts";
+import { ExitCode, noNamespaceMatches } from "../domain/outcome.ts";
+import { namespaceStatus, statusHeader, statusRow } from "../domain/status.ts";
+import { renderTable } from "../util/table.ts";
 import { coreApi, loadKubeConfig, serverUrl } from "../kube/client.ts";
 import { kubeErrorMessage } from "../kube/errors.ts";
 import { gatherCluster } from "../kube/gather.ts";
@@ -23,9 +24,9 @@ export async function status(config: Config, io: CommandIO): Promise<ExitCode> {
   const now = new Date();
   const rows = planSync(config, snapshot, desired, now).map((plan) => namespaceStatus(plan, snapshot.secrets.get(plan.namespace), now));
   if (rows.length === 0) {
-    io.log.error("no namespace matches the selection");
+    io.log.error(noNamespaceMatches);
     return ExitCode.attention;
   }
-  io.out.write(renderStatus(rows));
+  io.out.write(renderTable(statusHeader, rows.map(statusRow)));
   return rows.every((r) => r.state === "ok" && r.serviceAccounts === "ok") ? ExitCode.ok : ExitCode.attention;
 }

@@ -1,11 +1,12 @@
 // `sync`: one pass of gather -> decide -> act over every selected namespace, then exit.
 import type { Config } from "../config.ts";
-import { ExitCode, exitCodeFor, plannedKind, summaryLine, type ResultKind } from "../domain/outcome.ts";
-import { needsToken, SecretAction } from "../domain/plan.ts";
+import { ExitCode, exitCodeFor, noNamespaceMatches, plannedKind, summaryLine } from "../domain/outcome.ts";
+import { needsToken } from "../domain/plan.ts";
+import { describeOutcome, resultKind } from "../domain/report.ts";
 import { desiredStateFrom, planSync } from "../domain/sync-plan.ts";
 import type { RegistryToken } from "../domain/types.ts";
 import { TokenUnavailableError, type TokenSource } from "../aws/token-source.ts";
-import { applyNamespacePlan, WriteResult, type NamespaceOutcome } from "../kube/apply.ts";
+import { applyNamespacePlan } from "../kube/apply.ts";
 import { coreApi, loadKubeConfig, serverUrl } from "../kube/client.ts";
 import { gatherCluster } from "../kube/gather.ts";
 import type { ClusterSnapshot } from "../domain/types.ts";
@@ -20,31 +21,6 @@ export interface CommandIO {
   readonly log: Logger;
   readonly out: NodeJS.WritableStream;
   readonly progress: ((done: number, total: number) => void) | undefined;
-}
-
-function resultKind(outcome: NamespaceOutcome): ResultKind {
-  if (outcome.secret === WriteResult.failed) return "failed";
-  if (outcome.secret === WriteResult.created) return "created";
-  if (outcome.secret === WriteResult.updated) return "updated";
-  return plannedKind(outcome.plan.secret); // nothing written: fresh, foreign, terminating, missing
-}
-
-function logOutcome(log: Logger, outcome: NamespaceOutcome): void {
-  const { namespace, plan } = outcome;
-  const fields = { namespace, action: plan.secret, result: outcome.secret, serviceAccounts: outcome.patchedServiceAccounts };
-  if (outcome.error) {
-    log.error({ ...fields, reason: outcome.error.kind }, `namespace ${namespace}: ${outcome.error.message}`);
-  } else if (plan.secret === SecretAction.skipForeign || plan.secret === SecretAction.missingNamespace) {
-    log.warn(fields, `namespace ${namespace}: ${plan.reason}`);
-  } else if (plan.secret === SecretAction.skipTerminating) {
-    log.warn(fields, `namespace ${namespace}: skipped, namespace is terminating`);
-  } else {
-    const sa = outcome.patchedServiceAccounts.length > 0 ? `; added to service accounts ${outcome.patchedServiceAccounts.join(", ")}` : "";
-    log.info(fields, `namespace ${namespace}: secret ${outcome.secret === WriteResult.unchanged ? "fresh" : outcome.secret}${sa}`);
-  }
-  for (const name of outcome.missingServiceAccounts) {
-    log.warn({ namespace, serviceAccount: name }, `namespace ${namespace}: service account ${name} not found`);
-  }
 }
 
 async function fetchToken(source: TokenSource, log: Logger): Promise<RegistryToken | undefined> {
@@ -83,7 +59,7 @@ export async function sync(config: Config, io: CommandIO): Promise<ExitCode> {
 
   const plans = planSync(config, snapshot, desired, new Date());
   if (plans.length === 0) {
-    log.error("no namespace matches the selection; check TARGET_NAMESPACES/--namespaces, --exclude and --namespace-selector");
+    log.error(noNamespaceMatches);
     return ExitCode.attention;
   }
 
@@ -104,7 +80,7 @@ export async function sync(config: Config, io: CommandIO): Promise<ExitCode> {
   let done = 0;
   const outcomes = await mapWithConcurrency(plans, config.concurrency, async (plan) => {
     const outcome = await applyNamespacePlan(ctx, plan);
-    logOutcome(log, outcome);
+    for (const entry of describeOutcome(outcome)) log[entry.level](entry.fields, entry.message);
     io.progress?.(++done, plans.length);
     return outcome;
   });

@@ -11,6 +11,10 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** What `sync` and `status` say when the selection takes no namespace at all. */
+export const noNamespaceMatches =
+  "no namespace matches the selection; check TARGET_NAMESPACES/--namespaces, --all-namespaces, --exclude, --namespace-selector and the ecr-public-creds-helper/ignore annotation";
+
 /** One namespace's result in words the summary counts. */
 export type ResultKind =
   | "created" | "updated" | "fresh" | "planned" | "terminating" | "foreign" | "missing" | "failed";

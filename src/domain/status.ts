@@ -38,10 +38,9 @@ export function namespaceStatus(plan: NamespacePlan, secret: ObservedSecret | un
   };
 }
 
-export function renderStatus(rows: readonly NamespaceStatus[]): string {
-  const header = ["NAMESPACE", "STATE", "EXPIRES", "REGISTRIES", "SERVICE ACCOUNTS"];
-  const cells = rows.map((r) => [r.namespace, r.state, r.expires, r.registries, r.serviceAccounts]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => (row[i] ?? "").length)));
-  const line = (row: readonly string[]): string => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ");
-  return `${[line(header), ...cells.map(line)].join("\n")}\n`;
+/** The table's rows, for the caller's table renderer. */
+export const statusHeader = ["NAMESPACE", "STATE", "EXPIRES", "REGISTRIES", "SERVICE ACCOUNTS"] as const;
+
+export function statusRow(r: NamespaceStatus): string[] {
+  return [r.namespace, r.state, r.expires, r.registries, r.serviceAccounts];
 }

@@ -1,14 +1,19 @@
 // The decide step of a sync as one pure function of the configuration and the gathered
 // cluster state; `status` and the controller use the same pieces.
-import type { Config } from "../config.ts";
-import { selectNamespaces } from "./namespaces.ts";
+import { selectNamespaces, type NamespaceSelection } from "./namespaces.ts";
 import { missingNamespacePlan, planNamespace, type DesiredState, type NamespacePlan } from "./plan.ts";
 import type { ClusterSnapshot } from "./types.ts";
 
-export function desiredStateFrom(
-  config: Pick<Config, "secretName" | "refreshBeforeMs" | "force" | "adopt" | "serviceAccounts">,
-  registries: readonly string[],
-): DesiredState {
+/** The settings the desired state is made of (a Config has them all). */
+export interface DesiredSettings {
+  readonly secretName: string;
+  readonly refreshBeforeMs: number;
+  readonly force: boolean;
+  readonly adopt: boolean;
+  readonly serviceAccounts: readonly string[];
+}
+
+export function desiredStateFrom(config: DesiredSettings, registries: readonly string[]): DesiredState {
   return {
     secretName: config.secretName,
     registries: [...registries].sort(),
@@ -21,7 +26,7 @@ export function desiredStateFrom(
 
 /** Plans for every selected, terminating and missing namespace; the pure middle of a sync. */
 export function planSync(
-  config: Pick<Config, "selection">,
+  config: { readonly selection: NamespaceSelection },
   snapshot: ClusterSnapshot,
   desired: DesiredState,
   now: Date,

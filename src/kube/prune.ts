@@ -1,34 +1,26 @@
-// --prune: a namespace that is no longer selected loses our secret and our service-account
-// entry, and nothing else. A secret that is not ours is never deleted.
+// Carrying out a prune (--prune, decided in domain/reconcile.ts): our entry out of service
+// accounts first, then our secret, each at the version that was judged to be ours, so a
+// change we have not seen makes the call fail (409) instead of removing someone else's.
 import type { CoreV1Api } from "@kubernetes/client-node";
-import { isManaged } from "../domain/managed.ts";
-import { removeImagePullSecret } from "../domain/service-accounts.ts";
-import type { ObservedSecret, ObservedServiceAccount } from "../domain/types.ts";
+import type { ServiceAccountPatch } from "../domain/plan.ts";
 import { patchServiceAccount } from "./apply.ts";
 import { classifyKubeError, KubeErrorKind } from "./errors.ts";
 
-export async function pruneNamespace(
-  core: CoreV1Api,
-  secret: ObservedSecret | undefined,
-  serviceAccounts: readonly ObservedServiceAccount[],
-  secretName: string,
-): Promise<{ secretDeleted: boolean; serviceAccountsCleaned: string[] }> {
-  const cleaned: string[] = [];
-  for (const sa of serviceAccounts) {
-    if (!sa.imagePullSecrets.includes(secretName)) continue;
-    await patchServiceAccount(core, sa.namespace, sa.name, sa.resourceVersion, removeImagePullSecret(sa.imagePullSecrets, secretName));
-    cleaned.push(sa.name);
+export interface PruneWork {
+  readonly secret: { readonly name: string; readonly resourceVersion: string };
+  readonly serviceAccounts: readonly ServiceAccountPatch[];
+}
+
+/** Gone already is done: a 404 on either step is not a failure. */
+function unlessGone(error: unknown): void {
+  if (classifyKubeError(error) !== KubeErrorKind.notFound) throw error;
+}
+
+export async function pruneNamespace(core: CoreV1Api, namespace: string, work: PruneWork): Promise<void> {
+  for (const sa of work.serviceAccounts) {
+    await patchServiceAccount(core, namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets).catch(unlessGone);
   }
-  if (!secret || !isManaged(secret.labels)) return { secretDeleted: false, serviceAccountsCleaned: cleaned };
-  try {
-    // The precondition makes sure we delete the version we judged to be ours.
-    await core.deleteNamespacedSecret({
-      name: secret.name,
-      namespace: secret.namespace,
-      body: { preconditions: { resourceVersion: secret.resourceVersion } },
-    });
-  } catch (error) {
-    if (classifyKubeError(error) !== KubeErrorKind.notFound) throw error;
-  }
-  return { secretDeleted: true, serviceAccountsCleaned: cleaned };
+  await core
+    .deleteNamespacedSecret({ name: work.secret.name, namespace, body: { preconditions: { resourceVersion: work.secret.resourceVersion } } })
+    .catch(unlessGone);
 }

@@ -36,7 +36,10 @@ export async function run(config: Config, io: CommandIO, shutdown: AbortSignal):
       }, log)
     : undefined;
   const controller = assembleController({
-    kc, core, config, controller: settings, tokenSource: tokenSourceFor(config), events: new EventRecorder(core, log, clock),
+    kc,
+    core,
+    settings: { ...config, ...settings },
+    tokenSource: tokenSourceFor(config), events: new EventRecorder(core, log, clock),
     mayWrite: () => elector?.isLeader ?? true, clock, log, metrics,
   });
 

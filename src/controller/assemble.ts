@@ -3,24 +3,31 @@
 // recorder, all on one clock; then starts and stops them in order.
 import type { CoreV1Api, KubeConfig, V1Namespace, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import type { TokenSource } from "../aws/token-source.ts";
-import type { ControllerConfig } from "../config/controller.ts";
-import type { Config } from "../config.ts";
 import { secretFieldSelector, serviceAccountFieldSelector } from "../kube/gather.ts";
 import type { Readiness } from "../observability/http.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { Clock, Timer } from "../util/clock.ts";
-import { Controller, type EventSink } from "./controller.ts";
+import { Controller, type ControllerSettings, type EventSink } from "./controller.ts";
 import { RestartingInformer } from "./informer.ts";
 import { kubeWriter } from "./kube-writer.ts";
 import { TokenKeeper } from "./token-keeper.ts";
 import { WorkQueue } from "./work-queue.ts";
 
+/** What `run` configures: the decisions' settings plus timing and parallelism. */
+export interface RuntimeSettings extends ControllerSettings {
+  readonly concurrency: number;
+  readonly resyncPeriodMs: number;
+  /** Share of the token life after which it is refreshed, 0 < x < 1. */
+  readonly refreshFraction: number;
+  readonly failSafe: boolean;
+  readonly failSafeMarginMs: number;
+}
+
 export interface ControllerDeps {
   readonly kc: KubeConfig;
   readonly core: CoreV1Api;
-  readonly config: Config;
-  readonly controller: ControllerConfig;
+  readonly settings: RuntimeSettings;
   readonly tokenSource: TokenSource;
   readonly events: EventSink;
   /** The one-writer guard (leader election); always true without it. */
@@ -40,7 +47,7 @@ export interface ControllerRuntime {
 type AnyInformer = RestartingInformer<V1Namespace> | RestartingInformer<V1Secret> | RestartingInformer<V1ServiceAccount>;
 
 export function assembleController(deps: ControllerDeps): ControllerRuntime {
-  const { kc, core, config, controller: settings, clock, log, metrics } = deps;
+  const { kc, core, settings, clock, log, metrics } = deps;
   const queue = new WorkQueue({ baseMs: 500, capMs: 5 * 60_000 }, clock, (depth) => metrics.workQueueDepth.set(depth));
   const enqueue = (obj: { metadata?: { namespace?: string } }): void => {
     if (obj.metadata?.namespace) queue.add(obj.metadata.namespace);
@@ -52,15 +59,15 @@ export function assembleController(deps: ControllerDeps): ControllerRuntime {
     { onChange: (ns) => controller?.observeNamespace(ns), onDelete: (ns) => controller?.forgetNamespace(ns) },
     log, clock,
   );
-  const byName = secretFieldSelector(config.secretName);
+  const byName = secretFieldSelector(settings.secretName);
   const secrets = new RestartingInformer<V1Secret>(
     kc, "secrets", "/api/v1/secrets", () => core.listSecretForAllNamespaces({ fieldSelector: byName }),
     { onChange: enqueue, onDelete: enqueue },
     log, clock, byName,
   );
   let serviceAccounts: RestartingInformer<V1ServiceAccount> | undefined;
-  if (config.serviceAccounts.length > 0) {
-    const only = serviceAccountFieldSelector(config.serviceAccounts);
+  if (settings.serviceAccounts.length > 0) {
+    const only = serviceAccountFieldSelector(settings.serviceAccounts);
     serviceAccounts = new RestartingInformer<V1ServiceAccount>(
       kc, "serviceaccounts", "/api/v1/serviceaccounts",
       () => core.listServiceAccountForAllNamespaces(only ? { fieldSelector: only } : {}),
@@ -90,7 +97,7 @@ export function assembleController(deps: ControllerDeps): ControllerRuntime {
     writer: kubeWriter(core, clock),
     events: deps.events,
     mayWrite: deps.mayWrite,
-    settings: { ...config, prune: settings.prune, pod: settings.pod },
+    settings,
     clock,
     log,
     metrics,
@@ -109,7 +116,7 @@ export function assembleController(deps: ControllerDeps): ControllerRuntime {
     async start() {
       await Promise.all(informers.map((informer) => informer.start()));
       keeper.start();
-      workers = queue.run(config.concurrency, (key) => running.reconcile(key));
+      workers = queue.run(settings.concurrency, (key) => running.reconcile(key));
       scheduleResync();
       running.enqueueAll();
     },

@@ -1,8 +1,13 @@
 // The probe and metrics endpoints: /healthz (the event loop answers), /readyz (the caller's
 // check), /metrics (Prometheus text). Plain node:http; nothing here needs a framework.
 import { createServer, type Server } from "node:http";
-import type { BindAddress } from "../config/controller.ts";
 import type { Registry } from "prom-client";
+
+/** Where to listen (config/controller.ts parses it from --*-bind-address). */
+export interface BindAddress {
+  readonly host: string;
+  readonly port: number;
+}
 
 export interface Readiness {
   readonly ready: boolean;

@@ -4,10 +4,11 @@
 import { Writable } from "node:stream";
 import pino, { type Logger } from "pino";
 import pretty from "pino-pretty";
-import type { LogLevel } from "../config.ts";
 import { redactedPaths, scrub } from "./redact.ts";
 
 export type { Logger };
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
 
 class ScrubbingStream extends Writable {
   readonly #target: NodeJS.WritableStream;

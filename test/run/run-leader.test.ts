@@ -1,5 +1,6 @@
-// Two replicas with --leader-elect: exactly one writes; killing it hands over; SIGTERM
-// releases the Lease so the standby takes over at once.
+// Two replicas with --leader-elect, as whole processes: exactly one writes; killing it hands
+// over; SIGTERM releases the Lease. Timing is not asserted here (real time on a shared machine
+// says nothing); the elector's unit tests check every delay on a fake clock.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CoordinationV1Api } from "@kubernetes/client-node";
@@ -33,12 +34,10 @@ test("leader election hands over on crash and on SIGTERM", async () => {
     assert.ok(!logged(standby, /secret (created|updated)/), "the standby wrote nothing");
     assert.equal(await readyz(standby), 200, "a standby is ready (it serves by waiting)");
 
-    // Crash: no release. The standby waits out the lease duration, then leads.
-    const crashedAt = Date.now();
+    // Crash: no release. The standby waits out the lease duration, then leads. (How long it
+    // waits is the elector's unit tests' business, on a fake clock: test/controller/leader-election.test.ts.)
     await leader.stop("SIGKILL");
-    await eventually("standby leads", async () => (await holder()) === standbyName, 15_000);
-    const handover = Date.now() - crashedAt;
-    assert.ok(handover < 4_000 + 3_000, `handover took ${handover} ms`);
+    await eventually("standby leads", async () => (await holder()) === standbyName, 30_000);
     await createNamespaces(core, [`${prefix}-two`]);
     await eventually("secret after handover", () => readSecret(core, `${prefix}-two`));
     await eventually("the new leader's log of the write", async () => logged(standby, /secret created/));
@@ -47,10 +46,9 @@ test("leader election hands over on crash and on SIGTERM", async () => {
     const third = await start("replica-c");
     replicas.set("replica-c", third);
     await eventually("third campaigning", async () => logged(third, /controller starting/));
-    const stoppedAt = Date.now();
     assert.equal(await standby.stop("SIGTERM"), 0);
-    await eventually("third leads", async () => (await holder()) === "replica-c", 10_000);
-    assert.ok(Date.now() - stoppedAt < 3_000, `release handover took ${Date.now() - stoppedAt} ms`);
+    assert.ok(logged(standby, /released the leader Lease/), "the Lease was handed back on SIGTERM, not left to expire");
+    await eventually("third leads", async () => (await holder()) === "replica-c", 30_000);
   } finally {
     for (const r of replicas.values()) await r.stop("SIGKILL");
   }

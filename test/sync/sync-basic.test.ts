@@ -13,18 +13,27 @@ import { kubeConfig, testenvVars, var_ } from "../support/testenv.ts";
 const { core } = adminClients();
 const control = emulator();
 
-describe("sync writes the pull secret", () => {
-  const names = [uniqueName("basic-a"), uniqueName("basic-b"), uniqueName("basic-c")];
+/** Namespaces of its own for one test, with one sync already run over them. */
+async function syncedNamespaces(prefix: string, count = 1): Promise<string[]> {
+  const names = Array.from({ length: count }, (_, i) => uniqueName(`${prefix}-${i}`));
+  await createNamespaces(core, names);
+  const result = await runCli(["sync"], { TARGET_NAMESPACES: names.join(" ") });
+  assert.equal(result.code, 0, result.stderr);
+  return names;
+}
 
+describe("sync writes the pull secret", () => {
   before(async () => {
     await control.reset();
-    await createNamespaces(core, names);
   });
 
   test("creates a dockerconfigjson secret in every TARGET_NAMESPACES namespace", async () => {
+    const names = [uniqueName("basic-a"), uniqueName("basic-b"), uniqueName("basic-c")];
+    await createNamespaces(core, names);
+    const issuedBefore = (await control.issued()).tokens.length;
     const result = await runCli(["sync"], { TARGET_NAMESPACES: names.join(" ") });
     assert.equal(result.code, 0, result.stderr);
-    const issued = (await control.issued()).tokens;
+    const issued = (await control.issued()).tokens.slice(issuedBefore);
     assert.equal(issued.length, 1, "one token request for all namespaces");
     const token = issued[0];
     assert.ok(token?.password);
@@ -46,6 +55,7 @@ describe("sync writes the pull secret", () => {
   });
 
   test("a second run right after makes no AWS call and no write", async () => {
+    const names = await syncedNamespaces("again", 3);
     const before = await Promise.all(names.map((ns) => readSecret(core, ns)));
     const callsBefore = await ecrPublicCalls(control);
     const result = await runCli(["sync"], { TARGET_NAMESPACES: names.join(" ") });
@@ -56,25 +66,40 @@ describe("sync writes the pull secret", () => {
     assert.match(String(logLines(result).at(-1)?.["msg"]), /3 fresh; no token request/);
   });
 
-  test("a secret close to expiry is refreshed in place", async () => {
-    const before = await readSecret(core, names[0] ?? "");
-    // A 13 h refresh window is not allowed, so make the token look old instead: 1 s window
-    // with a token that has 2 s left would be racy; use --refresh-before just under 12 h.
-    const result = await runCli(["sync", "--refresh-before", "11h59m59s"], { TARGET_NAMESPACES: names.join(" ") });
-    assert.equal(result.code, 0, result.stderr);
-    const after = await readSecret(core, names[0] ?? "");
-    assert.equal(after?.metadata?.uid, before?.metadata?.uid, "same object: updated, not re-created");
-    assert.notEqual(after?.metadata?.resourceVersion, before?.metadata?.resourceVersion);
-    assert.notDeepEqual(dockerConfig(after), dockerConfig(before), "new token written");
+  test("a secret whose token expires within --refresh-before is refreshed in place, whatever the time between runs", async () => {
+    // A 1-hour token inside a 2-hour refresh window is due however fast or slow the machine is.
+    await control.configure({ tokenLifetimeSeconds: 3_600 });
+    try {
+      const [ns = ""] = await syncedNamespaces("refresh");
+      const before = await readSecret(core, ns);
+      const issuedBefore = (await control.issued()).tokens.length;
+      const result = await runCli(["sync", "--refresh-before", "2h"], { TARGET_NAMESPACES: ns });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal((await control.issued()).tokens.length, issuedBefore + 1, "one new token");
+      const after = await readSecret(core, ns);
+      assert.equal(after?.metadata?.uid, before?.metadata?.uid, "same object: updated, not re-created");
+      assert.notEqual(after?.metadata?.resourceVersion, before?.metadata?.resourceVersion);
+      assert.notDeepEqual(dockerConfig(after), dockerConfig(before), "new token written");
+      assert.match(String(logLines(result).at(-1)?.["msg"]), /1 namespaces: 1 updated; 1 token request/);
+    } finally {
+      await control.reset();
+    }
   });
 
-  test("no token, password or auth value ever reaches the output", async () => {
-    const { tokens } = await control.issued();
-    assert.ok(tokens.length >= 2);
-    const output = allOutput.join("\n");
+  test("no token, password or auth value reaches the output of a create and a forced update", async () => {
+    const outputBefore = allOutput.length;
+    const issuedBefore = (await control.issued()).tokens.length;
+    const [ns = ""] = await syncedNamespaces("noleak");
+    const forced = await runCli(["sync", "--force"], { TARGET_NAMESPACES: ns });
+    assert.equal(forced.code, 0, forced.stderr);
+    const tokens = (await control.issued()).tokens.slice(issuedBefore);
+    assert.equal(tokens.length, 2, "this test's create and forced update each got a token");
+    const output = allOutput.slice(outputBefore).join("\n");
+    assert.ok(output.length > 0, "the runs' output was captured");
     for (const t of tokens) {
       assert.ok(t.password && !output.includes(t.password), "password leaked");
       assert.ok(!output.includes(t.authorizationToken), "token leaked");
+      assert.ok(!output.includes(Buffer.from(`AWS:${t.password}`).toString("base64")), "auth value leaked");
     }
   });
 

@@ -1,6 +1,6 @@
 // Small async helpers: bounded parallelism and retry with backoff.
-import { setTimeout as sleep } from "node:timers/promises";
 import { backoffDelay, type BackoffPolicy } from "./backoff.ts";
+import { systemClock, type Clock } from "./clock.ts";
 
 /** Runs `work` over `items` with at most `limit` in flight; results keep the input order. */
 export async function mapWithConcurrency<T, R>(
@@ -24,17 +24,20 @@ export interface RetryOptions extends BackoffPolicy {
   readonly attempts: number;
   readonly retryable: (error: unknown) => boolean;
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** Sleeps between attempts and draws the jitter; tests pass a FakeClock. */
+  readonly clock?: Clock;
 }
 
 export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const clock = options.clock ?? systemClock;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (error) {
       if (attempt >= options.attempts || !options.retryable(error)) throw error;
-      const delay = backoffDelay(attempt, options, Math.random);
+      const delay = backoffDelay(attempt, options, () => clock.random());
       options.onRetry?.(error, attempt, delay);
-      await sleep(delay);
+      await clock.sleep(delay);
     }
   }
 }

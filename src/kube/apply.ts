@@ -7,15 +7,19 @@ import { fieldManager } from "../domain/managed.ts";
 import { planNamespace, SecretAction, type DesiredState, type NamespacePlan } from "../domain/plan.ts";
 import { desiredSecret } from "../domain/secret.ts";
 import type { RegistryToken } from "../domain/types.ts";
-import { withRetry } from "../util/concurrency.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
 import { toObservedSecret, toObservedServiceAccount } from "./convert.ts";
-import { classifyKubeError, isRetryableKubeError, kubeErrorMessage, KubeErrorKind } from "./errors.ts";
+import { classifyKubeError, kubeErrorMessage, KubeErrorKind } from "./errors.ts";
+import { withKubeRetry } from "./retry.ts";
 
 export interface ApplyContext {
   readonly core: CoreV1Api;
   readonly desired: DesiredState;
   readonly token: RegistryToken | undefined;
-  readonly now: () => Date;
+  /** The time a re-plan after a conflict judges freshness at; the clock's now when not given. */
+  readonly now?: () => Date;
+  /** Paces the retries of transient errors; systemClock when not given. */
+  readonly clock?: Clock;
 }
 
 export const WriteResult = {
@@ -36,7 +40,6 @@ export interface NamespaceOutcome {
   readonly error?: { readonly kind: KubeErrorKind; readonly message: string };
 }
 
-const writeRetry = { attempts: 4, baseMs: 200, capMs: 3_000, retryable: isRetryableKubeError } as const;
 const conflictAttempts = 3;
 
 export async function applyNamespacePlan(ctx: ApplyContext, initial: NamespacePlan): Promise<NamespaceOutcome> {
@@ -49,7 +52,7 @@ export async function applyNamespacePlan(ctx: ApplyContext, initial: NamespacePl
     try {
       secret ??= await writeSecret(ctx, plan);
       for (const sa of plan.patchServiceAccounts) {
-        await patchServiceAccount(ctx.core, plan.namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets);
+        await patchServiceAccount(ctx.core, plan.namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets, ctx.clock);
         patched.push(sa.name);
       }
       return { namespace: plan.namespace, plan, secret, patchedServiceAccounts: patched, missingServiceAccounts: plan.missingServiceAccounts };
@@ -73,13 +76,14 @@ export async function applyNamespacePlan(ctx: ApplyContext, initial: NamespacePl
 
 async function writeSecret(ctx: ApplyContext, plan: NamespacePlan): Promise<WriteResult> {
   const { core, desired, token } = ctx;
+  const clock = ctx.clock ?? systemClock;
   const name = desired.secretName;
   const namespace = plan.namespace;
   switch (plan.secret) {
     case SecretAction.create: {
       if (!token) throw new Error("internal: a secret write was planned without a token");
       const body = desiredSecret(name, namespace, token) as V1Secret;
-      await withRetry(() => core.createNamespacedSecret({ namespace, body, fieldManager }), writeRetry);
+      await withKubeRetry(() => core.createNamespacedSecret({ namespace, body, fieldManager }), clock);
       return WriteResult.created;
     }
     case SecretAction.update:
@@ -87,7 +91,7 @@ async function writeSecret(ctx: ApplyContext, plan: NamespacePlan): Promise<Writ
       if (!token) throw new Error("internal: a secret write was planned without a token");
       // The observed resourceVersion rides along: a change we have not seen gives 409.
       const body = desiredSecret(name, namespace, token, plan.existing) as V1Secret;
-      await withRetry(() => core.replaceNamespacedSecret({ name, namespace, body, fieldManager }), writeRetry);
+      await withKubeRetry(() => core.replaceNamespacedSecret({ name, namespace, body, fieldManager }), clock);
       return WriteResult.updated;
     }
     case SecretAction.skipFresh:
@@ -104,13 +108,14 @@ export async function patchServiceAccount(
   name: string,
   resourceVersion: string,
   imagePullSecrets: readonly string[],
+  clock: Clock = systemClock,
 ): Promise<void> {
   // A merge patch replaces the whole list, so it carries the resourceVersion we read: if
   // another writer changed the account since, the server answers 409 and we re-read.
   const body = { metadata: { resourceVersion }, imagePullSecrets: imagePullSecrets.map((n) => ({ name: n })) };
-  await withRetry(
+  await withKubeRetry(
     () => core.patchNamespacedServiceAccount({ name, namespace, body, fieldManager }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch)),
-    writeRetry,
+    clock,
   );
 }
 
@@ -127,5 +132,6 @@ async function replan(ctx: ApplyContext, namespace: string): Promise<NamespacePl
   const serviceAccounts = desired.serviceAccounts.length === 0
     ? []
     : (await core.listNamespacedServiceAccount({ namespace })).items.map(toObservedServiceAccount);
-  return planNamespace({ namespace, terminating: false, secret, serviceAccounts }, desired, ctx.now());
+  const now = ctx.now?.() ?? new Date((ctx.clock ?? systemClock).now());
+  return planNamespace({ namespace, terminating: false, secret, serviceAccounts }, desired, now);
 }

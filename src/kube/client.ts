@@ -5,8 +5,13 @@ import {
   type RequestContext, type SecurityAuthentication,
 } from "@kubernetes/client-node";
 import { delimiter } from "node:path";
-import type { Config } from "../config.ts";
 import { version } from "../version.ts";
+
+/** Which cluster and identity: a kubeconfig path (or a KUBECONFIG-style path list) and a context. */
+export interface KubeTarget {
+  readonly kubeconfig?: string | undefined;
+  readonly context?: string | undefined;
+}
 
 export class KubeConfigError extends Error {
   override readonly name = "KubeConfigError";
@@ -23,7 +28,7 @@ function loadFiles(kc: KubeConfig, paths: string): void {
   }
 }
 
-export function loadKubeConfig(kube: Config["kube"]): KubeConfig {
+export function loadKubeConfig(kube: KubeTarget): KubeConfig {
   const kc = new KubeConfig();
   try {
     if (kube.kubeconfig) loadFiles(kc, kube.kubeconfig);

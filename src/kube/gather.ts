@@ -3,14 +3,17 @@
 // role needs no right to other secrets), and service accounts only when we patch them.
 import type { CoreV1Api } from "@kubernetes/client-node";
 import type { ClusterSnapshot, NamespaceInfo, ObservedSecret, ObservedServiceAccount } from "../domain/types.ts";
-import { withRetry } from "../util/concurrency.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
 import { toNamespaceInfo, toObservedSecret, toObservedServiceAccount } from "./convert.ts";
-import { isRetryableKubeError } from "./errors.ts";
+import { withKubeRetry } from "./retry.ts";
 
-const readRetry = { attempts: 4, baseMs: 200, capMs: 3_000, retryable: isRetryableKubeError } as const;
+export interface GatherOptions {
+  /** Paces the retries; systemClock when not given. */
+  readonly clock?: Clock;
+}
 
-export async function listNamespaces(core: CoreV1Api): Promise<NamespaceInfo[]> {
-  const list = await withRetry(() => core.listNamespace(), readRetry);
+export async function listNamespaces(core: CoreV1Api, options: GatherOptions = {}): Promise<NamespaceInfo[]> {
+  const list = await withKubeRetry(() => core.listNamespace(), options.clock ?? systemClock);
   return list.items.map(toNamespaceInfo);
 }
 
@@ -24,14 +27,14 @@ export function serviceAccountFieldSelector(names: readonly string[]): string | 
   return names.length === 1 && names[0] !== "*" ? `metadata.name=${names[0]}` : undefined;
 }
 
-async function listSecretsNamed(core: CoreV1Api, secretName: string): Promise<Map<string, ObservedSecret>> {
-  const list = await withRetry(() => core.listSecretForAllNamespaces({ fieldSelector: secretFieldSelector(secretName) }), readRetry);
+async function listSecretsNamed(core: CoreV1Api, secretName: string, clock: Clock): Promise<Map<string, ObservedSecret>> {
+  const list = await withKubeRetry(() => core.listSecretForAllNamespaces({ fieldSelector: secretFieldSelector(secretName) }), clock);
   return new Map(list.items.map((item) => [item.metadata?.namespace ?? "", toObservedSecret(item)]));
 }
 
-async function listServiceAccounts(core: CoreV1Api, names: readonly string[]): Promise<Map<string, ObservedServiceAccount[]>> {
+async function listServiceAccounts(core: CoreV1Api, names: readonly string[], clock: Clock): Promise<Map<string, ObservedServiceAccount[]>> {
   const fieldSelector = serviceAccountFieldSelector(names);
-  const list = await withRetry(() => core.listServiceAccountForAllNamespaces(fieldSelector ? { fieldSelector } : {}), readRetry);
+  const list = await withKubeRetry(() => core.listServiceAccountForAllNamespaces(fieldSelector ? { fieldSelector } : {}), clock);
   return Map.groupBy(list.items.map(toObservedServiceAccount), (sa) => sa.namespace);
 }
 
@@ -39,11 +42,13 @@ export async function gatherCluster(
   core: CoreV1Api,
   secretName: string,
   serviceAccounts: readonly string[],
+  options: GatherOptions = {},
 ): Promise<ClusterSnapshot> {
+  const clock = options.clock ?? systemClock;
   const [namespaces, secrets, sas] = await Promise.all([
-    listNamespaces(core),
-    listSecretsNamed(core, secretName),
-    serviceAccounts.length > 0 ? listServiceAccounts(core, serviceAccounts) : Promise.resolve(new Map()),
+    listNamespaces(core, { clock }),
+    listSecretsNamed(core, secretName, clock),
+    serviceAccounts.length > 0 ? listServiceAccounts(core, serviceAccounts, clock) : Promise.resolve(new Map()),
   ]);
   return { namespaces, secrets, serviceAccounts: sas };
 }

@@ -331,7 +331,7 @@ export class LeaderElector {
         return `lost the Lease ${where}: ${this.#lostBecause}`;
       case "releasing":
       case "stopped":
-        return `stopped; not leading (${where})`;
+        return this.#problem?.fatal ? this.#problem.detail : `stopped; not leading (${where})`;
     }
   }
 }

@@ -1,7 +1,14 @@
 // A de-duplicating work queue of keys (namespace names), as client-go's workqueue: a key is
 // queued at most once, never processed by two workers at once, and a key added while it is
-// being processed runs again afterwards. Failed keys come back with per-key backoff.
-import { backoffDelay, type BackoffPolicy } from "../domain/backoff.ts";
+// being processed runs again afterwards. Failed keys come back with per-key backoff. Delays
+// and their jitter come from the injected clock, so tests drive the queue in fake time.
+import { backoffDelay, type BackoffPolicy } from "../util/backoff.ts";
+import type { Clock, Timer } from "../util/clock.ts";
+
+interface Delayed {
+  readonly at: number;
+  readonly timer: Timer;
+}
 
 export class WorkQueue {
   readonly #queue: string[] = [];
@@ -9,15 +16,22 @@ export class WorkQueue {
   readonly #processing = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #failures = new Map<string, number>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #delayed = new Map<string, Delayed>();
   readonly #policy: BackoffPolicy;
+  readonly #clock: Clock;
+  readonly #onDepth: (depth: number) => void;
   readonly #waiters: Array<() => void> = [];
   #shuttingDown = false;
-  #onDepth: (depth: number) => void;
 
-  constructor(policy: BackoffPolicy, onDepth: (depth: number) => void = () => undefined) {
+  constructor(policy: BackoffPolicy, clock: Clock, onDepth: (depth: number) => void = () => undefined) {
     this.#policy = policy;
+    this.#clock = clock;
     this.#onDepth = onDepth;
+  }
+
+  /** Keys waiting for a worker (not those in flight or waiting on a delay). */
+  get length(): number {
+    return this.#queue.length;
   }
 
   add(key: string): void {
@@ -33,23 +47,29 @@ export class WorkQueue {
     this.#waiters.shift()?.();
   }
 
+  /** Adds `key` after `delayMs`; a key already waiting keeps whichever time comes first. */
   addAfter(key: string, delayMs: number): void {
-    if (this.#shuttingDown || this.#timers.has(key)) return;
-    const timer = setTimeout(() => {
-      this.#timers.delete(key);
+    if (this.#shuttingDown) return;
+    if (delayMs <= 0) return this.add(key);
+    const at = this.#clock.now() + delayMs;
+    const waiting = this.#delayed.get(key);
+    if (waiting && waiting.at <= at) return;
+    waiting?.timer.cancel();
+    const timer = this.#clock.schedule(delayMs, () => {
+      this.#delayed.delete(key);
       this.add(key);
-    }, delayMs);
-    timer.unref();
-    this.#timers.set(key, timer);
+    });
+    this.#delayed.set(key, { at, timer });
   }
 
   /** Re-queue after a failure, later each time it fails again. */
   addRateLimited(key: string): void {
     const failures = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, failures);
-    this.addAfter(key, backoffDelay(failures, this.#policy, Math.random));
+    this.addAfter(key, backoffDelay(failures, this.#policy, () => this.#clock.random()));
   }
 
+  /** Clears `key`'s failure count: its next failure backs off from the start again. */
   forget(key: string): void {
     this.#failures.delete(key);
   }
@@ -88,13 +108,15 @@ export class WorkQueue {
     await Promise.all(Array.from({ length: workers }, loop));
   }
 
-  /** Stops handing out keys; in-flight work finishes, and run() resolves after it. */
+  /** Stops handing out keys and drops the queued ones; in-flight work finishes, then run() resolves. */
   shutDown(): void {
     this.#shuttingDown = true;
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
+    for (const { timer } of this.#delayed.values()) timer.cancel();
+    this.#delayed.clear();
     this.#queue.length = 0;
     this.#queued.clear();
+    this.#dirty.clear();
+    this.#onDepth(0);
     // Wake every waiting worker so it sees the shutdown.
     for (const wake of this.#waiters.splice(0)) wake();
   }

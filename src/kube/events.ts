@@ -5,6 +5,8 @@ import type { CoreV1Api } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../observability/logger.ts";
 import { scrub } from "../observability/redact.ts";
+import type { Clock } from "../util/clock.ts";
+import { RecentlySeen } from "../util/recently-seen.ts";
 import { kubeErrorMessage } from "./errors.ts";
 
 export interface InvolvedObject {
@@ -14,43 +16,60 @@ export interface InvolvedObject {
   readonly apiVersion: string;
 }
 
+export type EventType = "Normal" | "Warning";
+
 const component = "ecr-public-creds-helper";
-const repeatWindowMs = 10 * 60_000;
+/**
+ * Messages carry names and error text, so distinct keys keep coming for as long as the
+ * process runs: remember at most this many, and none longer than the repeat window.
+ */
+export const eventDeduplication = { maxKeys: 1_000, windowMs: 10 * 60_000 } as const;
 
 export class EventRecorder {
   readonly #core: CoreV1Api;
   readonly #log: Logger;
-  readonly #lastSent = new Map<string, number>();
+  readonly #clock: Clock;
+  readonly #recent: RecentlySeen;
 
-  constructor(core: CoreV1Api, log: Logger) {
+  constructor(core: CoreV1Api, log: Logger, clock: Clock) {
     this.#core = core;
     this.#log = log;
+    this.#clock = clock;
+    this.#recent = new RecentlySeen(eventDeduplication, clock);
   }
 
-  /** Records an Event in `namespace` about `involved`; never throws. */
-  async record(namespace: string, involved: InvolvedObject, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
-    const key = `${namespace}/${involved.kind}/${involved.name}/${reason}/${message}`;
-    const last = this.#lastSent.get(key);
-    if (last !== undefined && Date.now() - last < repeatWindowMs) return;
-    this.#lastSent.set(key, Date.now());
-    const now = new Date();
+  /** Keys remembered for de-duplication (bounded by eventDeduplication.maxKeys). */
+  get remembered(): number {
+    return this.#recent.size;
+  }
+
+  /** Records an Event in `namespace` about `involved`, unless the same one was sent within the window; never throws. */
+  async record(namespace: string, involved: InvolvedObject, type: EventType, reason: string, message: string): Promise<void> {
     try {
-      await this.#core.createNamespacedEvent({
-        namespace,
-        body: {
-          metadata: { name: `${involved.name}.${randomBytes(8).toString("hex")}`, namespace },
-          involvedObject: { ...involved },
-          type,
-          reason,
-          message: scrub(message),
-          source: { component },
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        },
-      });
+      const scrubbed = scrub(message);
+      // Marked before sending, so a failing create is tried (and logged) once per window too.
+      if (!this.#recent.markIfNew(`${namespace}/${involved.kind}/${involved.name}/${type}/${reason}/${scrubbed}`)) return;
+      await this.#create(namespace, involved, type, reason, scrubbed);
     } catch (error) {
-      this.#log.warn(`could not record event ${reason} in ${namespace}: ${kubeErrorMessage(error)}`);
+      this.#log.warn({ namespace, reason }, `could not record event ${reason} in ${namespace}: ${kubeErrorMessage(error)}`);
     }
+  }
+
+  async #create(namespace: string, involved: InvolvedObject, type: EventType, reason: string, message: string): Promise<void> {
+    const now = new Date(this.#clock.now());
+    await this.#core.createNamespacedEvent({
+      namespace,
+      body: {
+        metadata: { name: `${involved.name}.${randomBytes(8).toString("hex")}`, namespace },
+        involvedObject: { ...involved },
+        type,
+        reason,
+        message,
+        source: { component },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      },
+    });
   }
 }

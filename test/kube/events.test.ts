@@ -86,7 +86,7 @@ describe("EventRecorder", () => {
     }
     const lines = logs.messages(warnings);
     assert.equal(lines.length, 1, lines.join("\n"));
-    assert.match(lines[0] ?? "", new RegExp(`could not record event SecretWriteFailed in ${missing}: namespaces "${missing}" not found`));
+    assert.match(lines[0] ?? "", new RegExp(`could not record event SecretWriteFailed in ${missing}: HTTP 404: namespaces "${missing}" not found$`));
     assert.doesNotMatch(lines[0] ?? "", /\n/);
   });
 

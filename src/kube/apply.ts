@@ -46,11 +46,13 @@ export async function applyNamespacePlan(ctx: ApplyContext, initial: NamespacePl
   let plan = initial;
   // What is done stays done across a re-plan: a conflict on a service account must not write
   // the secret again (with --force the new plan would say so) nor forget what was patched.
-  let secret: WriteResult | undefined;
+  // A secret left alone is not done: if it was deleted meanwhile, the new plan creates it.
+  let written: WriteResult | undefined;
   const patched: string[] = [];
   for (let attempt = 1; ; attempt++) {
     try {
-      secret ??= await writeSecret(ctx, plan);
+      const secret = written ?? (await writeSecret(ctx, plan));
+      if (secret === WriteResult.created || secret === WriteResult.updated) written = secret;
       for (const sa of plan.patchServiceAccounts) {
         await patchServiceAccount(ctx.core, plan.namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets, ctx.clock);
         patched.push(sa.name);

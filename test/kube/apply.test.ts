@@ -210,6 +210,28 @@ describe("applyNamespacePlan", () => {
     assert.deepEqual(writesIn(mark, ns), ["create secrets 201", "patch serviceaccounts 409", "patch serviceaccounts 200"]);
   });
 
+  test("our secret deleted and a service account changed meanwhile: the re-plan finds no secret and creates it", async () => {
+    const ns = uniqueName("apply-deleted");
+    await createNamespaces(admin, [ns]);
+    const clock = new FakeClock();
+    const want = desired();
+    await applyNamespacePlan(context(desired({ serviceAccounts: [] }), clock, token(clock, "pw-deleted-001")), await planNow(ns, want, clock));
+    await createServiceAccount(admin, ns, "default", ["keep-me"]);
+    const plan = await planNow(ns, want, clock);
+    assert.equal(plan.secret, SecretAction.skipFresh);
+    await admin.deleteNamespacedSecret({ name: secretName, namespace: ns });
+    await admin.patchNamespacedServiceAccount({ name: "default", namespace: ns, body: [{ op: "add", path: "/imagePullSecrets/-", value: { name: "added-meanwhile" } }] });
+
+    const mark = auditMark();
+    const outcome = await applyNamespacePlan(context(want, clock, token(clock, "pw-deleted-002")), plan);
+
+    assert.equal(outcome.plan.secret, SecretAction.create);
+    assert.equal(outcome.secret, WriteResult.created);
+    assert.equal(dockerConfig(await readSecret(admin, ns)).auths["public.ecr.aws"]?.password, "pw-deleted-002");
+    assert.deepEqual(await pullSecretsOf(ns), ["keep-me", "added-meanwhile", secretName]);
+    assert.deepEqual(writesIn(mark, ns), ["patch serviceaccounts 409", "create secrets 201", "patch serviceaccounts 200"]);
+  });
+
   test("a failed write is an outcome with kind and message, not a throw", async () => {
     const clock = new FakeClock();
     const want = desired({ serviceAccounts: [] });

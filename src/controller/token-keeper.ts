@@ -81,14 +81,7 @@ export class TokenKeeper {
   /** Changes on stop(), so answers to calls made before it are dropped. */
   #run = 0;
 
-  constructor(
-    source: TokenSource,
-    options: TokenKeeperOptions,
-    clock: Clock,
-    log: Logger,
-    metrics: Metrics,
-    onChange: (held: HeldToken) => void,
-  ) {
+  constructor(source: TokenSource, options: TokenKeeperOptions, clock: Clock, log: Logger, metrics: Metrics, onChange: (held: HeldToken) => void) {
     this.#source = source;
     this.#options = options;
     this.#clock = clock;
@@ -185,7 +178,9 @@ export class TokenKeeper {
     this.#metrics.failSafeActive.set(0);
     const delay = beforeFailSafe(
       refreshDelay(obtainedAt, expiresAt, now, this.#options.refreshFraction, () => this.#clock.random()),
-      expiresAt, now, this.#options.failSafeMarginMs,
+      expiresAt,
+      now,
+      this.#options.failSafeMarginMs,
     );
     const afterOutage = recovered ? `; recovered after ${formatDuration(recovered.lastedMs)} (${recovered.attempts} failed attempts)` : "";
     this.#log.info(
@@ -206,7 +201,10 @@ export class TokenKeeper {
     const fields = { reason, attempts: this.#streak.attempts, retryInMs: delay };
     if (note === "first") this.#log.error(fields, `token refresh failed: ${problem}; retrying in ${formatDuration(delay)}`);
     if (note === "reminder") {
-      this.#log.warn(fields, `token refresh still failing after ${formatDuration(this.#streak.lastedMs)} (${this.#streak.attempts} attempts): ${problem}; retrying in ${formatDuration(delay)}`);
+      this.#log.warn(
+        fields,
+        `token refresh still failing after ${formatDuration(this.#streak.lastedMs)} (${this.#streak.attempts} attempts): ${problem}; retrying in ${formatDuration(delay)}`,
+      );
     }
     this.#nextAttempt = this.#clock.schedule(delay, () => this.#attempt());
     // The secrets' recorded expiry may have become known since the last look.
@@ -219,18 +217,19 @@ export class TokenKeeper {
   }
 
   /** (Re)sets the fail-safe timer to the known expiry minus the margin. */
-  #armFailSafe(): void {
+  #armFailSafe(minDelayMs = 0): void {
     this.#failSafeTimer?.cancel();
     this.#failSafeTimer = undefined;
     if (!this.#options.failSafe || !this.#running || this.#held?.failSafe) return;
     const expiresAt = this.#knownExpiry()?.getTime();
     if (expiresAt === undefined) return;
-    this.#failSafeTimer = this.#clock.schedule(untilFailSafe(expiresAt, this.#clock.now(), this.#options.failSafeMarginMs), () => {
+    this.#failSafeTimer = this.#clock.schedule(Math.max(minDelayMs, untilFailSafe(expiresAt, this.#clock.now(), this.#options.failSafeMarginMs)), () => {
       this.#failSafeTimer = undefined;
       // A newer token re-arms the timer; this re-check covers an existing expiry that moved on.
       const known = this.#knownExpiry();
       if (known && failSafeDue(known.getTime(), this.#clock.now(), this.#options.failSafeMarginMs)) this.#engageFailSafe(known);
-      else this.#armFailSafe();
+      // At least a millisecond on: a timer that fired early must not re-fire at once forever.
+      else this.#armFailSafe(1);
     });
   }
 

@@ -50,7 +50,10 @@ export class WorkQueue {
   /** Adds `key` after `delayMs`; a key already waiting keeps whichever time comes first. */
   addAfter(key: string, delayMs: number): void {
     if (this.#shuttingDown) return;
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     const at = this.#clock.now() + delayMs;
     const waiting = this.#delayed.get(key);
     if (waiting && waiting.at <= at) return;
@@ -66,7 +69,10 @@ export class WorkQueue {
   addRateLimited(key: string): void {
     const failures = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, failures);
-    this.addAfter(key, backoffDelay(failures, this.#policy, () => this.#clock.random()));
+    this.addAfter(
+      key,
+      backoffDelay(failures, this.#policy, () => this.#clock.random()),
+    );
   }
 
   /** Clears `key`'s failure count: its next failure backs off from the start again. */

@@ -38,7 +38,10 @@ describe("RecentlySeen", () => {
     seen.mark("a"); // re-marking makes it the newest
     seen.mark("d");
     assert.equal(seen.size, 3);
-    assert.deepEqual(["a", "b", "c", "d"].map((k) => seen.has(k)), [true, false, true, true]);
+    assert.deepEqual(
+      ["a", "b", "c", "d"].map((k) => seen.has(k)),
+      [true, false, true, true],
+    );
   });
 
   test("100,000 distinct keys in fake time: the size never exceeds its bound", async () => {

@@ -39,10 +39,7 @@ describe("EventRecorder", () => {
     const [event, ...more] = await eventsIn(namespace, "SecretWriteFailed");
     assert.ok(event);
     assert.equal(more.length, 0);
-    assert.deepEqual(
-      { ...event.involvedObject },
-      { kind: "Namespace", name: namespace, namespace, apiVersion: "v1" },
-    );
+    assert.deepEqual({ ...event.involvedObject }, { kind: "Namespace", name: namespace, namespace, apiVersion: "v1" });
     assert.equal(event.type, "Warning");
     assert.equal(event.message, "could not write the pull secret: quota exceeded");
     assert.equal(event.source?.component, "ecr-public-creds-helper");
@@ -72,7 +69,10 @@ describe("EventRecorder", () => {
     await record();
     const events = await eventsIn(namespace, "RepeatCheck");
     assert.equal(events.length, 3, "the window has passed since the first one");
-    const times = events.filter((e) => e.message === "token refresh failed").map((e) => e.firstTimestamp?.getTime()).sort();
+    const times = events
+      .filter((e) => e.message === "token refresh failed")
+      .map((e) => e.firstTimestamp?.getTime())
+      .sort();
     assert.deepEqual(times, [start, start + 10 * 60_000]);
   });
 

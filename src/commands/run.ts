@@ -1,11 +1,12 @@
 // `run`: the controller as a long-running process, with probes, metrics and (optionally)
 // leader election. Returns when `shutdown` aborts, after in-flight writes finish.
 import type { Server } from "node:http";
+import { CoordinationV1Api } from "@kubernetes/client-node";
 import type { Config } from "../config.ts";
 import { assembleController } from "../controller/assemble.ts";
 import { LeaderElector } from "../controller/leader-election.ts";
 import { ExitCode } from "../domain/outcome.ts";
-import { coreApi, loadKubeConfig } from "../kube/client.ts";
+import { apiClient, coreApi, loadKubeConfig } from "../kube/client.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { close, metricsServer, probeServer } from "../observability/http.ts";
 import { createMetrics } from "../observability/metrics.ts";
@@ -17,6 +18,12 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
 }
 
+/** A standby is ready (it may take over any moment) unless the Lease itself cannot be used. */
+function standbyReadiness(elector: LeaderElector): { ready: boolean; detail: string } {
+  const { detail, problem } = elector.status();
+  return { ready: !problem?.fatal, detail };
+}
+
 export async function run(config: Config, io: CommandIO, shutdown: AbortSignal): Promise<ExitCode> {
   const settings = config.controller;
   if (!settings) throw new Error("internal: run without controller settings");
@@ -26,26 +33,26 @@ export async function run(config: Config, io: CommandIO, shutdown: AbortSignal):
   const metrics = createMetrics();
   const clock = systemClock;
   const elector = settings.leaderElect
-    ? new LeaderElector(kc, {
+    ? new LeaderElector(apiClient(kc, CoordinationV1Api), {
         namespace: settings.leaderElectionNamespace,
         name: settings.leaderElectionId,
         identity: settings.identity,
         leaseDurationMs: settings.leaseDurationMs,
         renewDeadlineMs: settings.renewDeadlineMs,
         retryPeriodMs: settings.retryPeriodMs,
-      }, log)
+      }, clock, log)
     : undefined;
   const controller = assembleController({
     kc,
     core,
     settings: { ...config, ...settings },
     tokenSource: tokenSourceFor(config), events: new EventRecorder(core, log, clock),
-    mayWrite: () => elector?.isLeader ?? true, clock, log, metrics,
+    mayWrite: () => elector?.stillLeading() ?? true, clock, log, metrics,
   });
 
   const servers: Server[] = [];
   servers.push(await probeServer(settings.healthProbeBindAddress, () =>
-    elector && !elector.isLeader ? { ready: true, detail: "standby: not the leader" } : controller.readiness()));
+    elector && !elector.stillLeading() ? standbyReadiness(elector) : controller.readiness()));
   if (settings.metricsBindAddress) servers.push(await metricsServer(settings.metricsBindAddress, metrics.registry));
   log.info(
     { identity: settings.identity, leaderElect: settings.leaderElect },
@@ -64,10 +71,20 @@ export async function run(config: Config, io: CommandIO, shutdown: AbortSignal):
   let code: ExitCode = ExitCode.ok;
   if (elector) {
     shutdown.addEventListener("abort", () => elector.stop(), { once: true });
-    await elector.run(lead);
-    // Leadership lost without a shutdown: exit non-zero so the pod restarts clean, as
-    // controller-runtime does; the Deployment brings it back as a standby.
-    if (!shutdown.aborted) code = ExitCode.attention;
+    const end = await elector.run(lead);
+    if (end.reason === "fatal") {
+      // The Lease cannot be used at all (namespace missing, RBAC): no replica would ever write,
+      // so say why and exit rather than wait as a "ready" standby forever.
+      log.error(
+        { lease: `${settings.leaderElectionNamespace}/${settings.leaderElectionId}`, problem: end.problem.kind },
+        `leader election cannot work: ${end.problem.detail}; check --leader-election-namespace and the Role that grants coordination.k8s.io leases`,
+      );
+      code = ExitCode.attention;
+    } else if (!shutdown.aborted) {
+      // Leadership lost without a shutdown: exit non-zero so the pod restarts clean, as
+      // controller-runtime does; the Deployment brings it back as a standby.
+      code = ExitCode.attention;
+    }
   } else {
     await lead();
   }

@@ -128,9 +128,13 @@ export function assembleController(deps: ControllerDeps): ControllerRuntime {
       await workers;
     },
     readiness() {
-      if (!informers.every((i) => i.synced)) return { ready: false, detail: "informers not synced yet" };
-      if (!keeper.valid) return { ready: false, detail: keeper.current?.failSafe ? "fail-safe: no valid token" : "no token yet" };
-      return { ready: true, detail: "ok" };
+      const unsynced = informers.find((i) => !i.synced);
+      if (unsynced) {
+        const why = unsynced.lastError;
+        return { ready: false, detail: why ? `cannot watch ${unsynced.name}: ${why}` : `waiting for the ${unsynced.name} list` };
+      }
+      const token = keeper.status();
+      return { ready: token.ready, detail: token.detail };
     },
   };
 }

@@ -148,6 +148,11 @@ export class RestartingInformer<T extends KubernetesObject> {
   }
 
   /** Why the watch is failing, one line, while a failure streak lasts; undefined when healthy. */
+  /** The resource watched, as in log lines: "namespaces", "secrets", "serviceaccounts". */
+  get name(): string {
+    return this.#name;
+  }
+
   get lastError(): string | undefined {
     return this.#lastError;
   }

@@ -8,7 +8,7 @@ import type { NamespaceWriter } from "./controller.ts";
 
 export function kubeWriter(core: CoreV1Api, clock: Clock): NamespaceWriter {
   return {
-    apply: (plan, desired, token) => applyNamespacePlan({ core, desired, token, now: () => new Date(clock.now()) }, plan),
-    prune: (namespace, work) => pruneNamespace(core, namespace, work),
+    apply: (plan, desired, token) => applyNamespacePlan({ core, desired, token, clock }, plan),
+    prune: (namespace, work) => pruneNamespace(core, namespace, work, clock),
   };
 }

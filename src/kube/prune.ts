@@ -3,6 +3,7 @@
 // change we have not seen makes the call fail (409) instead of removing someone else's.
 import type { CoreV1Api } from "@kubernetes/client-node";
 import type { ServiceAccountPatch } from "../domain/plan.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
 import { patchServiceAccount } from "./apply.ts";
 import { classifyKubeError, KubeErrorKind } from "./errors.ts";
 
@@ -16,9 +17,9 @@ function unlessGone(error: unknown): void {
   if (classifyKubeError(error) !== KubeErrorKind.notFound) throw error;
 }
 
-export async function pruneNamespace(core: CoreV1Api, namespace: string, work: PruneWork): Promise<void> {
+export async function pruneNamespace(core: CoreV1Api, namespace: string, work: PruneWork, clock: Clock = systemClock): Promise<void> {
   for (const sa of work.serviceAccounts) {
-    await patchServiceAccount(core, namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets).catch(unlessGone);
+    await patchServiceAccount(core, namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets, clock).catch(unlessGone);
   }
   await core
     .deleteNamespacedSecret({ name: work.secret.name, namespace, body: { preconditions: { resourceVersion: work.secret.resourceVersion } } })

@@ -2,7 +2,7 @@
 // secret can hold registries of several accounts and regions next to ECR Public.
 import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import type { PrivateRegistry } from "../domain/registries.ts";
-import { checkExpiry, parseAuthorizationToken } from "../domain/token.ts";
+import { checkExpiry, mergeTokens, parseAuthorizationToken } from "../domain/token.ts";
 import type { RegistryCredential, RegistryToken } from "../domain/types.ts";
 import { registerCredential } from "../observability/redact.ts";
 import { describeAwsError } from "./errors.ts";
@@ -20,10 +20,7 @@ export function ecrPrivateTokenSource(
       const parts = await Promise.all(
         [...byRegion].map(([region, inRegion]) => fetchRegion(region, inRegion, options.maxAttempts ?? 3, now)),
       );
-      return {
-        credentials: parts.flatMap((part) => part.credentials),
-        expiresAt: new Date(Math.min(...parts.map((part) => part.expiresAt.getTime()))),
-      };
+      return mergeTokens(parts);
     },
   };
 }

@@ -1,6 +1,7 @@
 // One small interface for "get registry credentials", so sync and the controller do not care
 // whether they come from ECR Public, private ECR, or both.
 import type { RegistryToken } from "../domain/types.ts";
+import { mergeTokens } from "../domain/token.ts";
 
 export interface TokenSource {
   /** Registry hosts this source yields credentials for, known before any call. */
@@ -34,9 +35,7 @@ export function combineTokenSources(sources: readonly TokenSource[]): TokenSourc
   return {
     registries: sources.flatMap((source) => source.registries).sort(),
     async fetchToken(): Promise<RegistryToken> {
-      const tokens = await Promise.all(sources.map((source) => source.fetchToken()));
-      const expiresAt = new Date(Math.min(...tokens.map((token) => token.expiresAt.getTime())));
-      return { credentials: tokens.flatMap((token) => token.credentials), expiresAt };
+      return mergeTokens(await Promise.all(sources.map((source) => source.fetchToken())));
     },
   };
 }

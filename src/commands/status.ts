@@ -5,7 +5,7 @@ import { ExitCode, noNamespaceMatches } from "../domain/outcome.ts";
 import { namespaceStatus, statusHeader, statusRow } from "../domain/status.ts";
 import { renderTable } from "../util/table.ts";
 import { coreApi, loadKubeConfig, serverUrl } from "../kube/client.ts";
-import { kubeErrorMessage } from "../kube/errors.ts";
+import { cannotReadCluster } from "../kube/errors.ts";
 import { gatherCluster } from "../kube/gather.ts";
 import { desiredStateFrom, planSync } from "../domain/sync-plan.ts";
 import type { CommandIO } from "./sync.ts";
@@ -18,7 +18,8 @@ export async function status(config: Config, io: CommandIO): Promise<ExitCode> {
   try {
     snapshot = await gatherCluster(coreApi(kc), config.secretName, config.serviceAccounts);
   } catch (error) {
-    io.log.error(`cannot read the cluster at ${serverUrl(kc)}: ${kubeErrorMessage(error)}`);
+    const { kind, line } = cannotReadCluster(serverUrl(kc), error);
+    io.log.error({ reason: kind }, line);
     return ExitCode.attention;
   }
   const now = new Date();

@@ -10,7 +10,7 @@ import { applyNamespacePlan } from "../kube/apply.ts";
 import { coreApi, loadKubeConfig, serverUrl } from "../kube/client.ts";
 import { gatherCluster } from "../kube/gather.ts";
 import type { ClusterSnapshot } from "../domain/types.ts";
-import { classifyKubeError, kubeErrorMessage, KubeErrorKind } from "../kube/errors.ts";
+import { cannotReadCluster } from "../kube/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 import { formatDuration } from "../domain/duration.ts";
@@ -49,11 +49,8 @@ export async function sync(config: Config, io: CommandIO): Promise<ExitCode> {
   try {
     snapshot = await gatherCluster(core, config.secretName, config.serviceAccounts);
   } catch (error) {
-    const kind = classifyKubeError(error);
-    const hint = kind === KubeErrorKind.forbidden || kind === KubeErrorKind.unauthorized
-      ? "check the RBAC of this identity (see deploy/rbac)"
-      : "check --kubeconfig/--context and that the API server is up";
-    log.error({ reason: kind }, `cannot read the cluster at ${serverUrl(kc)}: ${kubeErrorMessage(error)}; ${hint}`);
+    const { kind, line } = cannotReadCluster(serverUrl(kc), error);
+    log.error({ reason: kind }, line);
     return ExitCode.attention;
   }
 

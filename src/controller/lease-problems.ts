@@ -5,6 +5,7 @@ import { formatDuration } from "../domain/duration.ts";
 import { classifyKubeError, kubeErrorMessage, KubeErrorKind } from "../kube/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Clock } from "../util/clock.ts";
+import { FailureStreak, StreakNews } from "../util/failure-streak.ts";
 import { isMissingNamespace, LeaseCallTimeout } from "./lease-client.ts";
 
 export const LeaseProblemKind = {
@@ -46,37 +47,27 @@ const defaultReminderMs = 5 * 60_000;
 
 /** Logs a streak of Lease failures once, with a reminder now and then, and its end once. */
 export class ProblemLog {
-  readonly #clock: Clock;
   readonly #log: Logger;
   readonly #where: string;
-  readonly #reminderMs: number;
-  #since: number | undefined;
-  #warnedAt = 0;
+  readonly #streak: FailureStreak;
 
   constructor(clock: Clock, log: Logger, where: string, reminderMs = defaultReminderMs) {
-    this.#clock = clock;
     this.#log = log;
     this.#where = where;
-    this.#reminderMs = reminderMs;
+    this.#streak = new FailureStreak(reminderMs, clock);
   }
 
   failed(problem: LeaseProblem): void {
-    const now = this.#clock.now();
     const fields = { lease: this.#where, reason: problem.kind };
-    if (this.#since === undefined) {
-      this.#since = now;
-      this.#warnedAt = now;
-      this.#log.warn(fields, `leader election: ${problem.detail}`);
-    } else if (now - this.#warnedAt >= this.#reminderMs) {
-      this.#warnedAt = now;
-      this.#log.warn(fields, `leader election: still failing after ${formatDuration(now - this.#since)}: ${problem.detail}`);
+    const news = this.#streak.fail(problem.detail);
+    if (news === StreakNews.started) this.#log.warn(fields, `leader election: ${problem.detail}`);
+    if (news === StreakNews.reminder) {
+      this.#log.warn(fields, `leader election: still failing after ${formatDuration(this.#streak.durationMs)}: ${problem.detail}`);
     }
   }
 
   answered(): void {
-    if (this.#since === undefined) return;
-    const lasted = this.#clock.now() - this.#since;
-    this.#since = undefined;
-    this.#log.info({ lease: this.#where }, `leader election: the Lease ${this.#where} answers again after ${formatDuration(lasted)}`);
+    const ended = this.#streak.end();
+    if (ended) this.#log.info({ lease: this.#where }, `leader election: the Lease ${this.#where} answers again after ${formatDuration(ended.durationMs)}`);
   }
 }

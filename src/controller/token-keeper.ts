@@ -23,7 +23,7 @@ import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { backoffDelay, type BackoffPolicy } from "../util/backoff.ts";
 import type { Clock, Timer } from "../util/clock.ts";
-import { FailureStreak } from "./failure-streak.ts";
+import { FailureStreak, StreakNews } from "../util/failure-streak.ts";
 
 export type { TokenState, TokenStatus } from "../domain/refresh.ts";
 
@@ -88,7 +88,7 @@ export class TokenKeeper {
     this.#log = log;
     this.#metrics = metrics;
     this.#onChange = onChange;
-    this.#streak = new FailureStreak(clock, options.reminderMs ?? defaultReminderMs);
+    this.#streak = new FailureStreak(options.reminderMs ?? defaultReminderMs, clock);
     this.#fetchTimeoutMs = options.fetchTimeoutMs ?? defaultFetchTimeoutMs;
   }
 
@@ -171,7 +171,7 @@ export class TokenKeeper {
     const previous = this.#held;
     const now = this.#clock.now();
     const expiresAt = token.expiresAt.getTime();
-    const recovered = this.#streak.ended();
+    const recovered = this.#streak.end();
     this.#held = { token, failSafe: false };
     this.#metrics.tokenExpiry.set(expiresAt / 1000);
     this.#metrics.lastRefresh.set(now / 1000);
@@ -182,7 +182,7 @@ export class TokenKeeper {
       now,
       this.#options.failSafeMarginMs,
     );
-    const afterOutage = recovered ? `; recovered after ${formatDuration(recovered.lastedMs)} (${recovered.attempts} failed attempts)` : "";
+    const afterOutage = recovered ? `; recovered after ${formatDuration(recovered.durationMs)} (${recovered.failures} failed attempts)` : "";
     this.#log.info(
       { expiresAt: token.expiresAt.toISOString(), nextRefreshMs: delay },
       `token obtained, expires in ${formatDuration(expiresAt - now)}; next refresh in ${formatDuration(delay)}${afterOutage}${previous?.failSafe ? "; fail-safe lifted" : ""}`,
@@ -194,16 +194,16 @@ export class TokenKeeper {
 
   #failed(reason: string, problem: string): void {
     this.#metrics.refreshFailures.inc({ reason });
-    const note = this.#streak.failed(problem);
+    const news = this.#streak.fail(problem);
     const now = this.#clock.now();
-    const backoff = backoffDelay(this.#streak.attempts, this.#options.retry, () => this.#clock.random());
+    const backoff = backoffDelay(this.#streak.failures, this.#options.retry, () => this.#clock.random());
     const delay = beforeFailSafe(backoff, this.#knownExpiry()?.getTime(), now, this.#options.failSafeMarginMs);
-    const fields = { reason, attempts: this.#streak.attempts, retryInMs: delay };
-    if (note === "first") this.#log.error(fields, `token refresh failed: ${problem}; retrying in ${formatDuration(delay)}`);
-    if (note === "reminder") {
+    const fields = { reason, attempts: this.#streak.failures, retryInMs: delay };
+    if (news === StreakNews.started) this.#log.error(fields, `token refresh failed: ${problem}; retrying in ${formatDuration(delay)}`);
+    if (news === StreakNews.reminder) {
       this.#log.warn(
         fields,
-        `token refresh still failing after ${formatDuration(this.#streak.lastedMs)} (${this.#streak.attempts} attempts): ${problem}; retrying in ${formatDuration(delay)}`,
+        `token refresh still failing after ${formatDuration(this.#streak.durationMs)} (${this.#streak.failures} attempts): ${problem}; retrying in ${formatDuration(delay)}`,
       );
     }
     this.#nextAttempt = this.#clock.schedule(delay, () => this.#attempt());

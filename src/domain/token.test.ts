@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { MalformedTokenError, checkExpiry, parseAuthorizationToken } from "./token.ts";
+import { MalformedTokenError, checkExpiry, mergeTokens, parseAuthorizationToken } from "./token.ts";
 
 const server = "public.ecr.aws";
 const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
@@ -99,5 +99,18 @@ describe("checkExpiry", () => {
       [],
     );
     assertMalformed(() => checkExpiry(new Date(now.getTime()), now, server), /expired at/, []);
+  });
+});
+
+describe("mergeTokens", () => {
+  test("keeps every credential and the earliest expiry", () => {
+    const a = { server: "public.ecr.aws", username: "AWS", password: "p1" };
+    const b = { server: "1.dkr.ecr.eu-west-1.amazonaws.com", username: "AWS", password: "p2" };
+    const merged = mergeTokens([
+      { credentials: [a], expiresAt: new Date("2026-01-01T12:00:00Z") },
+      { credentials: [b], expiresAt: new Date("2026-01-01T06:00:00Z") },
+    ]);
+    assert.deepEqual(merged.credentials, [a, b]);
+    assert.equal(merged.expiresAt.toISOString(), "2026-01-01T06:00:00.000Z");
   });
 });

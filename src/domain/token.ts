@@ -1,6 +1,6 @@
 // Checks an authorization token from ECR Public or ECR before anything is written with it.
 // Error messages describe what is wrong with the token, never its content.
-import type { RegistryCredential } from "./types.ts";
+import type { RegistryCredential, RegistryToken } from "./types.ts";
 
 export class MalformedTokenError extends Error {
   override readonly name = "MalformedTokenError";
@@ -45,4 +45,12 @@ export function checkExpiry(expiresAt: Date | undefined, now: Date, server: stri
     );
   }
   return expiresAt;
+}
+
+/** Several tokens as one: every credential, valid until the first of them expires. */
+export function mergeTokens(tokens: readonly RegistryToken[]): RegistryToken {
+  return {
+    credentials: tokens.flatMap((token) => token.credentials),
+    expiresAt: new Date(Math.min(...tokens.map((token) => token.expiresAt.getTime()))),
+  };
 }

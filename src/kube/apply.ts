@@ -5,6 +5,7 @@ import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { fieldManager } from "../domain/managed.ts";
 import { planNamespace, SecretAction, type DesiredState, type NamespacePlan } from "../domain/plan.ts";
+import { WriteResult, type NamespaceOutcome } from "../domain/report.ts";
 import { desiredSecret } from "../domain/secret.ts";
 import type { RegistryToken } from "../domain/types.ts";
 import { systemClock, type Clock } from "../util/clock.ts";
@@ -20,24 +21,6 @@ export interface ApplyContext {
   readonly now?: () => Date;
   /** Paces the retries of transient errors; systemClock when not given. */
   readonly clock?: Clock;
-}
-
-export const WriteResult = {
-  created: "created",
-  updated: "updated",
-  unchanged: "unchanged",
-  failed: "failed",
-  skipped: "skipped",
-} as const;
-export type WriteResult = (typeof WriteResult)[keyof typeof WriteResult];
-
-export interface NamespaceOutcome {
-  readonly namespace: string;
-  readonly plan: NamespacePlan;
-  readonly secret: WriteResult;
-  readonly patchedServiceAccounts: readonly string[];
-  readonly missingServiceAccounts: readonly string[];
-  readonly error?: { readonly kind: KubeErrorKind; readonly message: string };
 }
 
 const conflictAttempts = 3;

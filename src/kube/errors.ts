@@ -144,3 +144,9 @@ export function kubeErrorHint(kind: KubeErrorKind): string {
       return "check --kubeconfig/--context and that the API server is up";
   }
 }
+
+/** The one line `sync`, `status` and `doctor` print when the first read of the cluster fails. */
+export function cannotReadCluster(server: string, error: unknown): { readonly kind: KubeErrorKind; readonly line: string } {
+  const kind = classifyKubeError(error);
+  return { kind, line: `cannot read the cluster at ${server}: ${kubeErrorMessage(error)}; ${kubeErrorHint(kind)}` };
+}

@@ -25,6 +25,7 @@ export class FailureStreak {
   #failures = 0;
   #startedAt = 0;
   #saidAt = 0;
+  #lastProblem: string | undefined;
 
   constructor(remindEveryMs: number, clock: Pick<Clock, "now">) {
     this.#remindEveryMs = remindEveryMs;
@@ -36,15 +37,21 @@ export class FailureStreak {
     return this.#failures;
   }
 
+  /** What the last failure of the streak was, as given to fail(); undefined when not failing. */
+  get lastProblem(): string | undefined {
+    return this.#lastProblem;
+  }
+
   /** Milliseconds since the first failure of the streak; 0 when not failing. */
   get durationMs(): number {
     return this.#failures === 0 ? 0 : this.#clock.now() - this.#startedAt;
   }
 
   /** Counts one failure and tells whether it is worth a line. */
-  fail(): StreakNews {
+  fail(problem?: string): StreakNews {
     const now = this.#clock.now();
     this.#failures++;
+    this.#lastProblem = problem;
     if (this.#failures === 1) {
       this.#startedAt = now;
       this.#saidAt = now;
@@ -60,6 +67,7 @@ export class FailureStreak {
     if (this.#failures === 0) return undefined;
     const ended = { failures: this.#failures, durationMs: at - this.#startedAt };
     this.#failures = 0;
+    this.#lastProblem = undefined;
     return ended;
   }
 }

@@ -28,7 +28,7 @@ function importPicture(): Map<string, Set<string>> {
   const picture = new Map<string, Set<string>>();
   for (const file of sources(src)) {
     const from = folderOf(file);
-    for (const match of readFileSync(file, "utf8").matchAll(/^(?:import|export)[^"']*["'](\.{1,2}\/[^"']+)["']/gm)) {
+    for (const match of readFileSync(file, "utf8").matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+["'](\.{1,2}\/[^"']+)["']/gm)) {
       const to = folderOf(resolve(dirname(file), match[1] ?? ""));
       if (to !== from) (picture.get(from) ?? picture.set(from, new Set()).get(from))?.add(to);
     }

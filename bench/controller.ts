@@ -58,9 +58,14 @@ try {
   const ctl = await startController(["--namespaces", "lat-*"]);
   await eventually("ready", async () => (await readyz(ctl)) === 200, 30_000);
   const seen = new Map<string, number>();
-  const watch = await new Watch(kc).watch("/api/v1/secrets", { fieldSelector: "metadata.name=ecr-public-token" }, (type: string, obj: { metadata?: { namespace?: string } }) => {
-    if (type === "ADDED" && obj.metadata?.namespace) seen.set(obj.metadata.namespace, performance.now());
-  }, () => undefined);
+  const watch = await new Watch(kc).watch(
+    "/api/v1/secrets",
+    { fieldSelector: "metadata.name=ecr-public-token" },
+    (type: string, obj: { metadata?: { namespace?: string } }) => {
+      if (type === "ADDED" && obj.metadata?.namespace) seen.set(obj.metadata.namespace, performance.now());
+    },
+    () => undefined,
+  );
   const latencies: number[] = [];
   for (let i = 0; i < latencyCount; i++) {
     const name = `lat-${i}`;
@@ -72,7 +77,9 @@ try {
   watch.abort();
   await ctl.stop();
   latencies.sort((a, b) => a - b);
-  log(`latency over ${latencyCount} namespaces: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)?.toFixed(0)} ms`);
+  log(
+    `latency over ${latencyCount} namespaces: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)?.toFixed(0)} ms`,
+  );
 
   // Memory: M namespaces selected by a label, all served, then RSS and idle CPU.
   const memoryCount = Number(values["memory-namespaces"]);
@@ -87,12 +94,22 @@ try {
   const mem = await startController(["--namespace-selector", "bench=memory"], { NODE_OPTIONS: nodeOptions });
   const pid = mem.child.pid ?? 0;
   let peak = 0;
-  const sampler = setInterval(() => void (peak = Math.max(peak, rssMiB(pid))), 100);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMiB(pid));
+  }, 100);
   const syncStart = Date.now();
-  await eventually("all secrets", async () => {
-    const list = await core.listSecretForAllNamespaces({ fieldSelector: "metadata.name=ecr-public-token", labelSelector: "app.kubernetes.io/managed-by=ecr-public-creds-helper" });
-    return list.items.filter((s) => s.metadata?.namespace?.startsWith("mem-")).length === memoryCount;
-  }, 600_000, 2_000); // a list of 5,000 secrets is load on the API server: not too often
+  await eventually(
+    "all secrets",
+    async () => {
+      const list = await core.listSecretForAllNamespaces({
+        fieldSelector: "metadata.name=ecr-public-token",
+        labelSelector: "app.kubernetes.io/managed-by=ecr-public-creds-helper",
+      });
+      return list.items.filter((s) => s.metadata?.namespace?.startsWith("mem-")).length === memoryCount;
+    },
+    600_000,
+    2_000,
+  ); // a list of 5,000 secrets is load on the API server: not too often
   clearInterval(sampler);
   log(`controller served ${memoryCount} namespaces in ${((Date.now() - syncStart) / 1000).toFixed(1)} s`);
   await new Promise((r) => setTimeout(r, 5_000));

@@ -63,10 +63,7 @@ describe("parseConfig: namespaces", () => {
 
   test("exclude from flag or EXCLUDE_NAMESPACES", () => {
     assert.deepEqual(parseConfig(["sync", "-A", "--exclude", "kube-*,default"], {}).selection.exclude, ["kube-*", "default"]);
-    assert.deepEqual(parseConfig(["sync", "-A"], { EXCLUDE_NAMESPACES: "kube-system kube-public" }).selection.exclude, [
-      "kube-system",
-      "kube-public",
-    ]);
+    assert.deepEqual(parseConfig(["sync", "-A"], { EXCLUDE_NAMESPACES: "kube-system kube-public" }).selection.exclude, ["kube-system", "kube-public"]);
   });
 
   test("a selector alone implies all namespaces", () => {
@@ -150,9 +147,7 @@ describe("parseConfig: other options", () => {
     assert.deepEqual(config.kube, { kubeconfig: "/tmp/kubeconfig", context: "kind-dev" });
     assert.equal(config.secretName, "pull.secret");
     assert.deepEqual(config.serviceAccounts, ["default", "builder"]);
-    assert.deepEqual(config.ecrRegistries, [
-      { host: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", accountId: "123456789012", region: "eu-west-1" },
-    ]);
+    assert.deepEqual(config.ecrRegistries, [{ host: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", accountId: "123456789012", region: "eu-west-1" }]);
     assert.equal(config.refreshBeforeMs, 90 * 60_000);
     assert.deepEqual([config.force, config.adopt, config.dryRun], [true, true, true]);
     assert.equal(config.concurrency, 4);
@@ -167,9 +162,25 @@ describe("parseConfig: other options", () => {
   test("flags override the environment", () => {
     const config = parseConfig(
       [
-        "sync", "-A", "--secret-name", "from-flag", "--refresh-before", "30m", "--concurrency", "2",
-        "--log-level", "warn", "--log-format", "json", "--service-accounts", "*", "--context", "prod",
-        "--force", "--adopt", "--dry-run",
+        "sync",
+        "-A",
+        "--secret-name",
+        "from-flag",
+        "--refresh-before",
+        "30m",
+        "--concurrency",
+        "2",
+        "--log-level",
+        "warn",
+        "--log-format",
+        "json",
+        "--service-accounts",
+        "*",
+        "--context",
+        "prod",
+        "--force",
+        "--adopt",
+        "--dry-run",
       ],
       {
         SECRET_NAME: "from-env",
@@ -203,10 +214,10 @@ describe("parseConfig: other options", () => {
       ["sync", "-A", "--ecr-registries", "123456789012.DKR.ECR.us-east-1.amazonaws.com,210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn"],
       {},
     );
-    assert.deepEqual(config.ecrRegistries.map((r) => r.host), [
-      "123456789012.dkr.ecr.us-east-1.amazonaws.com",
-      "210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn",
-    ]);
+    assert.deepEqual(
+      config.ecrRegistries.map((r) => r.host),
+      ["123456789012.dkr.ecr.us-east-1.amazonaws.com", "210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn"],
+    );
   });
 
   test("bad --ecr-registries host", () => {
@@ -319,7 +330,11 @@ describe("parseConfig: run", () => {
       [["run", "-A", "--fail-safe-margin", "soon"], {}, /--fail-safe-margin "soon"/],
     ];
     for (const [args, env, pattern] of cases) {
-      assert.throws(() => parseConfig(args, env), (error: Error) => error instanceof ConfigError && pattern.test(error.message) && !error.message.includes("\n"), args.join(" "));
+      assert.throws(
+        () => parseConfig(args, env),
+        (error: Error) => error instanceof ConfigError && pattern.test(error.message) && !error.message.includes("\n"),
+        args.join(" "),
+      );
     }
   });
 });

@@ -3,7 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { z } from "zod";
 import { parseDuration } from "./domain/duration.ts";
-import { LabelSelectorError, parseLabelSelector } from "./domain/label-selector.ts";
+import { type LabelSelector, LabelSelectorError, parseLabelSelector } from "./domain/label-selector.ts";
 import { namespacePatternProblem, type NamespaceSelection } from "./domain/namespaces.ts";
 import { parsePrivateRegistry, type PrivateRegistry } from "./domain/registries.ts";
 import { version } from "./version.ts";
@@ -47,7 +47,6 @@ export class EarlyExit extends Error {
   }
 }
 
-
 const secretNamePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 const rawSchema = z.object({
@@ -73,13 +72,7 @@ function list(text: string | undefined): string[] {
   return (text ?? "").split(/[\s,]+/).filter((item) => item.length > 0);
 }
 
-
-function toConfig(
-  command: CommandName,
-  raw: z.infer<typeof rawSchema>,
-  controller: ControllerConfig | undefined,
-  stderrIsTty: boolean,
-): Config {
+function toConfig(command: CommandName, raw: z.infer<typeof rawSchema>, controller: ControllerConfig | undefined, stderrIsTty: boolean): Config {
   const include = list(raw.namespaces);
   if (raw.namespaces !== undefined && include.length === 0 && !raw.allNamespaces) {
     throw new ConfigError("TARGET_NAMESPACES / --namespaces is empty: list at least one namespace, or use --all-namespaces");
@@ -89,7 +82,7 @@ function toConfig(
     const problem = namespacePatternProblem(pattern);
     if (problem) throw new ConfigError(problem);
   }
-  let labelSelector;
+  let labelSelector: LabelSelector;
   try {
     labelSelector = parseLabelSelector(raw.namespaceSelector);
   } catch (error) {
@@ -98,9 +91,7 @@ function toConfig(
   }
   const all = raw.allNamespaces || (include.length === 0 && labelSelector.requirements.length > 0);
   if (!all && include.length === 0) {
-    throw new ConfigError(
-      "no namespaces selected: set TARGET_NAMESPACES or --namespaces, or use --all-namespaces or --namespace-selector",
-    );
+    throw new ConfigError("no namespaces selected: set TARGET_NAMESPACES or --namespaces, or use --all-namespaces or --namespace-selector");
   }
   const refreshBeforeMs = parseDuration(raw.refreshBefore);
   if (refreshBeforeMs === undefined || refreshBeforeMs >= 12 * 3_600_000) {
@@ -151,15 +142,19 @@ const commandRequired = `a command is required: ${commandNames.join(", ")} (see 
 export function parseConfig(args: readonly string[], env: Env, stderrIsTty = false): Config {
   let output = "";
   let chosen: { command: CommandName; options: Record<string, unknown> } | undefined;
+  const append = (text: string): void => {
+    output += text;
+  };
+  const capture = { writeOut: append, writeErr: append };
   const program = new Command("ecr-public-creds-helper")
     .description("Keeps Kubernetes image pull secrets for Amazon ECR Public (and private ECR) valid.")
     .version(version)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => void (output += s), writeErr: (s) => void (output += s) })
+    .configureOutput(capture)
     .showSuggestionAfterError(true);
   for (const name of commandNames) {
     const sub = program.command(name).description(descriptions[name]).exitOverride();
-    sub.configureOutput({ writeOut: (s) => void (output += s), writeErr: (s) => void (output += s) });
+    sub.configureOutput(capture);
     for (const option of commonOptions(env)) sub.addOption(option);
     if (name === "run") for (const option of controllerOptions(env)) sub.addOption(option);
     sub.action((options: Record<string, unknown>) => {

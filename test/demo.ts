@@ -24,7 +24,10 @@ for (const name of namespaces) {
 
 log(`\n$ TARGET_NAMESPACES="${namespaces.join(" ")}" ecr-public-creds-helper sync --service-accounts default\n`);
 // Started as the image starts it, and as the tests do.
-const { argv: [node = "", ...argv], env } = cliInvocation(["sync", "--service-accounts", "default", "--log-format", "text"], { TARGET_NAMESPACES: namespaces.join(" ") });
+const {
+  argv: [node = "", ...argv],
+  env,
+} = cliInvocation(["sync", "--service-accounts", "default", "--log-format", "text"], { TARGET_NAMESPACES: namespaces.join(" ") });
 const result = spawnSync(node, argv, { env, stdio: "inherit" });
 
 log("\nWhat is in the cluster now:");
@@ -35,9 +38,12 @@ for (const namespace of namespaces) {
     ? Object.keys((JSON.parse(Buffer.from(secret.data[".dockerconfigjson"], "base64").toString()) as { auths: object }).auths)
     : [];
   log(
-    `  ${namespace}: secret ${secret ? `${secret.metadata?.name} (${secret.type}) for ${auths.join(", ")}, ` +
-      `expires ${secret.metadata?.annotations?.["ecr-public-creds-helper/expires-at"]}` : "missing"}; ` +
-      `service account default pulls with ${(sa.imagePullSecrets ?? []).map((r) => r.name).join(", ")}`,
+    `  ${namespace}: secret ${
+      secret
+        ? `${secret.metadata?.name} (${secret.type}) for ${auths.join(", ")}, ` +
+          `expires ${secret.metadata?.annotations?.["ecr-public-creds-helper/expires-at"]}`
+        : "missing"
+    }; ` + `service account default pulls with ${(sa.imagePullSecrets ?? []).map((r) => r.name).join(", ")}`,
   );
 }
 log(`\nThe control plane keeps running: export KUBECONFIG=${statePaths.kubeconfig} to look around;`);

@@ -8,29 +8,19 @@ import { registerCredential } from "../observability/redact.ts";
 import { describeAwsError } from "./errors.ts";
 import type { TokenSource } from "./token-source.ts";
 
-export function ecrPrivateTokenSource(
-  registries: readonly PrivateRegistry[],
-  options: { maxAttempts?: number; now?: () => Date } = {},
-): TokenSource {
+export function ecrPrivateTokenSource(registries: readonly PrivateRegistry[], options: { maxAttempts?: number; now?: () => Date } = {}): TokenSource {
   const now = options.now ?? (() => new Date());
   const byRegion = Map.groupBy(registries, (registry) => registry.region);
   return {
     registries: registries.map((registry) => registry.host).sort(),
     async fetchToken(): Promise<RegistryToken> {
-      const parts = await Promise.all(
-        [...byRegion].map(([region, inRegion]) => fetchRegion(region, inRegion, options.maxAttempts ?? 3, now)),
-      );
+      const parts = await Promise.all([...byRegion].map(([region, inRegion]) => fetchRegion(region, inRegion, options.maxAttempts ?? 3, now)));
       return mergeTokens(parts);
     },
   };
 }
 
-async function fetchRegion(
-  region: string,
-  registries: readonly PrivateRegistry[],
-  maxAttempts: number,
-  now: () => Date,
-): Promise<RegistryToken> {
+async function fetchRegion(region: string, registries: readonly PrivateRegistry[], maxAttempts: number, now: () => Date): Promise<RegistryToken> {
   const what = `the ECR token request (${region})`;
   const client = new ECRClient({ region, maxAttempts });
   try {

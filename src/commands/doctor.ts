@@ -25,7 +25,10 @@ function accessQuestions(config: Config, sampleNamespace: string | undefined): A
     { verb: "update", resource: "secrets", name, ...(sampleNamespace ? { namespace: sampleNamespace } : {}) },
   ];
   if (config.serviceAccounts.length > 0) {
-    questions.push({ verb: "list", resource: "serviceaccounts" }, { verb: "patch", resource: "serviceaccounts", ...(sampleNamespace ? { namespace: sampleNamespace } : {}) });
+    questions.push(
+      { verb: "list", resource: "serviceaccounts" },
+      { verb: "patch", resource: "serviceaccounts", ...(sampleNamespace ? { namespace: sampleNamespace } : {}) },
+    );
   }
   return questions;
 }
@@ -53,9 +56,10 @@ export async function doctor(config: Config, io: CommandIO): Promise<ExitCode> {
     sample = chosen.selected[0];
     report({
       ok: chosen.selected.length > 0,
-      line: chosen.selected.length > 0
-        ? `${chosen.selected.length} namespaces selected (${chosen.selected.slice(0, 5).join(", ")}${chosen.selected.length > 5 ? ", …" : ""})`
-        : noNamespaceMatches,
+      line:
+        chosen.selected.length > 0
+          ? `${chosen.selected.length} namespaces selected (${chosen.selected.slice(0, 5).join(", ")}${chosen.selected.length > 5 ? ", …" : ""})`
+          : noNamespaceMatches,
     });
     if (chosen.missing.length > 0) report({ ok: false, line: `named but missing: ${chosen.missing.join(", ")}` });
   } catch (error) {

@@ -7,10 +7,7 @@ export function renderPlan(plans: readonly NamespacePlan[]): string {
   const rows = plans.map((plan) => [
     plan.namespace,
     plan.secret,
-    [
-      ...plan.patchServiceAccounts.map((sa) => `patch-sa ${sa.name}`),
-      ...plan.missingServiceAccounts.map((name) => `missing-sa ${name}`),
-    ].join(", ") || "-",
+    [...plan.patchServiceAccounts.map((sa) => `patch-sa ${sa.name}`), ...plan.missingServiceAccounts.map((name) => `missing-sa ${name}`)].join(", ") || "-",
     plan.reason,
   ]);
   return renderTable(["NAMESPACE", "SECRET", "SERVICE ACCOUNTS", "REASON"], rows);

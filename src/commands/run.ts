@@ -33,26 +33,36 @@ export async function run(config: Config, io: CommandIO, shutdown: AbortSignal):
   const metrics = createMetrics();
   const clock = systemClock;
   const elector = settings.leaderElect
-    ? new LeaderElector(apiClient(kc, CoordinationV1Api), {
-        namespace: settings.leaderElectionNamespace,
-        name: settings.leaderElectionId,
-        identity: settings.identity,
-        leaseDurationMs: settings.leaseDurationMs,
-        renewDeadlineMs: settings.renewDeadlineMs,
-        retryPeriodMs: settings.retryPeriodMs,
-      }, clock, log)
+    ? new LeaderElector(
+        apiClient(kc, CoordinationV1Api),
+        {
+          namespace: settings.leaderElectionNamespace,
+          name: settings.leaderElectionId,
+          identity: settings.identity,
+          leaseDurationMs: settings.leaseDurationMs,
+          renewDeadlineMs: settings.renewDeadlineMs,
+          retryPeriodMs: settings.retryPeriodMs,
+        },
+        clock,
+        log,
+      )
     : undefined;
   const controller = assembleController({
     kc,
     core,
     settings: { ...config, ...settings },
-    tokenSource: tokenSourceFor(config), events: new EventRecorder(core, log, clock),
-    mayWrite: () => elector?.stillLeading() ?? true, clock, log, metrics,
+    tokenSource: tokenSourceFor(config),
+    events: new EventRecorder(core, log, clock),
+    mayWrite: () => elector?.stillLeading() ?? true,
+    clock,
+    log,
+    metrics,
   });
 
   const servers: Server[] = [];
-  servers.push(await probeServer(settings.healthProbeBindAddress, () =>
-    elector && !elector.stillLeading() ? standbyReadiness(elector) : controller.readiness()));
+  servers.push(
+    await probeServer(settings.healthProbeBindAddress, () => (elector && !elector.stillLeading() ? standbyReadiness(elector) : controller.readiness())),
+  );
   if (settings.metricsBindAddress) servers.push(await metricsServer(settings.metricsBindAddress, metrics.registry));
   log.info(
     { identity: settings.identity, leaderElect: settings.leaderElect },

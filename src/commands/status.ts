@@ -1,6 +1,7 @@
 // `status`: per selected namespace, is the secret there, ours, fresh, and are the service
 // accounts patched. Reads only; never asks AWS; never prints a token.
 import type { Config } from "../config.ts";
+import type { ClusterSnapshot } from "../domain/types.ts";
 import { ExitCode, noNamespaceMatches } from "../domain/outcome.ts";
 import { namespaceStatus, statusHeader, statusRow } from "../domain/status.ts";
 import { renderTable } from "../util/table.ts";
@@ -14,7 +15,7 @@ import { tokenSourceFor } from "./token-source.ts";
 export async function status(config: Config, io: CommandIO): Promise<ExitCode> {
   const kc = loadKubeConfig(config.kube);
   const desired = desiredStateFrom(config, tokenSourceFor(config).registries);
-  let snapshot;
+  let snapshot: ClusterSnapshot;
   try {
     snapshot = await gatherCluster(coreApi(kc), config.secretName, config.serviceAccounts);
   } catch (error) {

@@ -27,7 +27,10 @@ async function fetchToken(source: TokenSource, log: Logger): Promise<RegistryTok
   try {
     const token = await source.fetchToken();
     const remaining = formatDuration(token.expiresAt.getTime() - Date.now());
-    log.info({ registries: source.registries, expiresAt: token.expiresAt.toISOString() }, `token obtained for ${source.registries.join(", ")}, expires in ${remaining}`);
+    log.info(
+      { registries: source.registries, expiresAt: token.expiresAt.toISOString() },
+      `token obtained for ${source.registries.join(", ")}, expires in ${remaining}`,
+    );
     return token;
   } catch (error) {
     if (error instanceof TokenUnavailableError) {

@@ -48,7 +48,6 @@ export function commonOptions(env: Env): Option[] {
   ];
 }
 
-
 /** Flags of `run` only. */
 export function controllerOptions(env: Env): Option[] {
   const opt = optionMaker(env);

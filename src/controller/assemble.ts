@@ -55,24 +55,37 @@ export function assembleController(deps: ControllerDeps): ControllerRuntime {
   // The controller is created below; the handlers only run once the informers start.
   let controller: Controller | undefined;
   const namespaces = new RestartingInformer<V1Namespace>(
-    kc, "namespaces", "/api/v1/namespaces", () => core.listNamespace(),
+    kc,
+    "namespaces",
+    "/api/v1/namespaces",
+    () => core.listNamespace(),
     { onChange: (ns) => controller?.observeNamespace(ns), onDelete: (ns) => controller?.forgetNamespace(ns) },
-    log, clock,
+    log,
+    clock,
   );
   const byName = secretFieldSelector(settings.secretName);
   const secrets = new RestartingInformer<V1Secret>(
-    kc, "secrets", "/api/v1/secrets", () => core.listSecretForAllNamespaces({ fieldSelector: byName }),
+    kc,
+    "secrets",
+    "/api/v1/secrets",
+    () => core.listSecretForAllNamespaces({ fieldSelector: byName }),
     { onChange: enqueue, onDelete: enqueue },
-    log, clock, byName,
+    log,
+    clock,
+    byName,
   );
   let serviceAccounts: RestartingInformer<V1ServiceAccount> | undefined;
   if (settings.serviceAccounts.length > 0) {
     const only = serviceAccountFieldSelector(settings.serviceAccounts);
     serviceAccounts = new RestartingInformer<V1ServiceAccount>(
-      kc, "serviceaccounts", "/api/v1/serviceaccounts",
+      kc,
+      "serviceaccounts",
+      "/api/v1/serviceaccounts",
       () => core.listServiceAccountForAllNamespaces(only ? { fieldSelector: only } : {}),
       { onChange: enqueue, onDelete: () => undefined },
-      log, clock, only,
+      log,
+      clock,
+      only,
     );
   }
   const informers: AnyInformer[] = [namespaces, secrets, ...(serviceAccounts ? [serviceAccounts] : [])];

@@ -108,8 +108,13 @@ export class Controller {
   onToken(held: HeldToken): void {
     const pod = this.#parts.settings.pod;
     if (held.failSafe && pod) {
-      void this.#parts.events.record(pod.namespace, { kind: "Pod", name: pod.name, namespace: pod.namespace, apiVersion: "v1" }, "Warning", "FailSafeEngaged",
-        "no ECR Public token could be obtained before the held one expires; pull secrets now hold no credentials (anonymous pulls)");
+      void this.#parts.events.record(
+        pod.namespace,
+        { kind: "Pod", name: pod.name, namespace: pod.namespace, apiVersion: "v1" },
+        "Warning",
+        "FailSafeEngaged",
+        "no ECR Public token could be obtained before the held one expires; pull secrets now hold no credentials (anonymous pulls)",
+      );
     }
     this.enqueueAll();
   }
@@ -132,7 +137,13 @@ export class Controller {
     const secretObject = caches.secrets.get(settings.secretName, namespace);
     const held = tokens.current;
     const desired = held
-      ? { ...desiredStateFrom({ ...settings, force: false }, held.token.credentials.map((c) => c.server)), heldTokenExpiresAt: held.token.expiresAt }
+      ? {
+          ...desiredStateFrom(
+            { ...settings, force: false },
+            held.token.credentials.map((c) => c.server),
+          ),
+          heldTokenExpiresAt: held.token.expiresAt,
+        }
       : undefined;
     const decision = decideReconcile(
       {
@@ -163,7 +174,10 @@ export class Controller {
         if (!this.#mayWrite(namespace)) return;
         await writer.prune(namespace, decision);
         const cleaned = decision.serviceAccounts.map((sa) => sa.name);
-        log.info({ namespace, serviceAccountsCleaned: cleaned }, `namespace ${namespace}: no longer selected; removed our secret${cleaned.length > 0 ? ` and our entry in ${cleaned.join(", ")}` : ""}`);
+        log.info(
+          { namespace, serviceAccountsCleaned: cleaned },
+          `namespace ${namespace}: no longer selected; removed our secret${cleaned.length > 0 ? ` and our entry in ${cleaned.join(", ")}` : ""}`,
+        );
         return;
       }
       case "apply": {

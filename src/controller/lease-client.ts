@@ -3,8 +3,14 @@
 // the request is dropped, so an answer that would have come later is never read and cannot
 // bring back a leadership already given up.
 import {
-  ApiException, Observable, V1MicroTime,
-  type ConfigurationOptions, type CoordinationV1Api, type ObservableMiddleware, type V1Lease, type V1LeaseSpec,
+  ApiException,
+  Observable,
+  V1MicroTime,
+  type ConfigurationOptions,
+  type CoordinationV1Api,
+  type ObservableMiddleware,
+  type V1Lease,
+  type V1LeaseSpec,
 } from "@kubernetes/client-node";
 import { formatDuration } from "../domain/duration.ts";
 import type { Clock, Timer } from "../util/clock.ts";

@@ -26,20 +26,25 @@ export interface LeaseProblem {
 }
 
 const fatalKinds: ReadonlySet<LeaseProblemKind> = new Set([
-  LeaseProblemKind.namespaceMissing, LeaseProblemKind.forbidden, LeaseProblemKind.unauthorized, LeaseProblemKind.invalid,
+  LeaseProblemKind.namespaceMissing,
+  LeaseProblemKind.forbidden,
+  LeaseProblemKind.unauthorized,
+  LeaseProblemKind.invalid,
 ]);
 
 export function leaseProblem(error: unknown, where: string): LeaseProblem {
-  const kind: LeaseProblemKind = error instanceof LeaseCallTimeout
-    ? LeaseProblemKind.timeout
-    : isMissingNamespace(error) ? LeaseProblemKind.namespaceMissing : classifyKubeError(error);
+  const kind: LeaseProblemKind =
+    error instanceof LeaseCallTimeout ? LeaseProblemKind.timeout : isMissingNamespace(error) ? LeaseProblemKind.namespaceMissing : classifyKubeError(error);
   const message = kubeErrorMessage(error);
   const namespace = where.split("/")[0] ?? where;
   const detail =
-    kind === LeaseProblemKind.namespaceMissing ? `cannot create the Lease ${where}: namespace ${namespace} does not exist`
-    : kind === LeaseProblemKind.forbidden || kind === LeaseProblemKind.unauthorized ? `not allowed to use the Lease ${where}: ${message}`
-    : kind === LeaseProblemKind.invalid ? `the API server refuses the Lease ${where}: ${message}`
-    : `cannot reach the Lease ${where}: ${message}`;
+    kind === LeaseProblemKind.namespaceMissing
+      ? `cannot create the Lease ${where}: namespace ${namespace} does not exist`
+      : kind === LeaseProblemKind.forbidden || kind === LeaseProblemKind.unauthorized
+        ? `not allowed to use the Lease ${where}: ${message}`
+        : kind === LeaseProblemKind.invalid
+          ? `the API server refuses the Lease ${where}: ${message}`
+          : `cannot reach the Lease ${where}: ${message}`;
   return { kind, fatal: fatalKinds.has(kind), detail };
 }
 

@@ -2,8 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { LabelSelectorError, matchesLabels, parseLabelSelector } from "./label-selector.ts";
 
-const matches = (selector: string, labels: Record<string, string>): boolean =>
-  matchesLabels(parseLabelSelector(selector), labels);
+const matches = (selector: string, labels: Record<string, string>): boolean => matchesLabels(parseLabelSelector(selector), labels);
 
 describe("parseLabelSelector", () => {
   test("equality forms", () => {
@@ -26,9 +25,7 @@ describe("parseLabelSelector", () => {
   });
 
   test("prefixed keys", () => {
-    assert.deepEqual(parseLabelSelector("example.com/team=a").requirements, [
-      { op: "eq", key: "example.com/team", value: "a" },
-    ]);
+    assert.deepEqual(parseLabelSelector("example.com/team=a").requirements, [{ op: "eq", key: "example.com/team", value: "a" }]);
   });
 
   test("combinations split on commas outside parentheses only", () => {
@@ -68,8 +65,8 @@ describe("parseLabelSelector", () => {
       "-bad=x",
       "a=-bad",
       "!a=b",
-      "a=" + "v".repeat(64),
-      "k".repeat(64) + "=v",
+      `a=${"v".repeat(64)}`,
+      `${"k".repeat(64)}=v`,
       "Example.com/a=b",
       "a/b/c=d",
       "a in (x,-y)",
@@ -91,7 +88,7 @@ describe("parseLabelSelector", () => {
   });
 
   test("values and keys at the length limit are fine", () => {
-    assert.equal(parseLabelSelector("a=" + "v".repeat(63)).requirements.length, 1);
+    assert.equal(parseLabelSelector(`a=${"v".repeat(63)}`).requirements.length, 1);
     assert.equal(parseLabelSelector("k".repeat(63)).requirements.length, 1);
   });
 });

@@ -69,22 +69,23 @@ export function parseLabelSelector(text: string): LabelSelector {
 }
 
 export function matchesLabels(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  return selector.requirements.every((req) => {
-    // Own keys only: a plain object would otherwise "have" labels like `constructor` or `toString`.
-    const value = Object.hasOwn(labels, req.key) ? labels[req.key] : undefined;
-    switch (req.op) {
-      case "eq":
-        return value === req.value;
-      case "neq":
-        return value !== req.value;
-      case "in":
-        return value !== undefined && req.values.includes(value);
-      case "notin":
-        return value === undefined || !req.values.includes(value);
-      case "exists":
-        return value !== undefined;
-      case "notexists":
-        return value === undefined;
-    }
-  });
+  // Own keys only: a plain object would otherwise "have" labels like `constructor` or `toString`.
+  return selector.requirements.every((req) => holds(req, Object.hasOwn(labels, req.key) ? labels[req.key] : undefined));
+}
+
+function holds(req: Requirement, value: string | undefined): boolean {
+  switch (req.op) {
+    case "eq":
+      return value === req.value;
+    case "neq":
+      return value !== req.value;
+    case "in":
+      return value !== undefined && req.values.includes(value);
+    case "notin":
+      return value === undefined || !req.values.includes(value);
+    case "exists":
+      return value !== undefined;
+    case "notexists":
+      return value === undefined;
+  }
 }

@@ -1,9 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parseLabelSelector } from "./label-selector.ts";
-import {
-  isGlob, isSelected, namespacePatternProblem, optOutAnnotation, selectNamespaces, type NamespaceSelection,
-} from "./namespaces.ts";
+import { isGlob, isSelected, namespacePatternProblem, optOutAnnotation, selectNamespaces, type NamespaceSelection } from "./namespaces.ts";
 import type { NamespaceInfo } from "./types.ts";
 
 function ns(name: string, extra: Partial<Omit<NamespaceInfo, "name">> = {}): NamespaceInfo {
@@ -81,10 +79,7 @@ describe("selectNamespaces", () => {
   });
 
   test("exclude by name and glob, and an excluded explicit name is not missing", () => {
-    const result = selectNamespaces(
-      cluster,
-      selection({ all: true, include: ["ghost"], exclude: ["kube-*", "default", "ghost"] }),
-    );
+    const result = selectNamespaces(cluster, selection({ all: true, include: ["ghost"], exclude: ["kube-*", "default", "ghost"] }));
     assert.deepEqual(result.selected, ["payments", "team-a", "team-b"]);
     assert.deepEqual(result.missing, []);
   });

@@ -58,10 +58,7 @@ export function isSelected(ns: NamespaceInfo, selection: NamespaceSelection): bo
   );
 }
 
-export function selectNamespaces(
-  namespaces: readonly NamespaceInfo[],
-  selection: NamespaceSelection,
-): SelectedNamespaces {
+export function selectNamespaces(namespaces: readonly NamespaceInfo[], selection: NamespaceSelection): SelectedNamespaces {
   const selected: string[] = [];
   const terminating: string[] = [];
   const optedOut: string[] = [];
@@ -74,9 +71,7 @@ export function selectNamespaces(
     (ns.terminating ? terminating : selected).push(ns.name);
   }
   const present = new Set(namespaces.map((ns) => ns.name));
-  const missing = selection.include.filter(
-    (pattern) => !isGlob(pattern) && !present.has(pattern) && !matchesAny(pattern, selection.exclude),
-  );
+  const missing = selection.include.filter((pattern) => !isGlob(pattern) && !present.has(pattern) && !matchesAny(pattern, selection.exclude));
   return {
     selected: selected.sort(),
     terminating: terminating.sort(),

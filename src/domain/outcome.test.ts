@@ -5,7 +5,11 @@ import { ExitCode, countResults, exitCodeFor, summaryLine, type ResultKind } fro
 describe("countResults", () => {
   test("counts each kind", () => {
     const counts = countResults(["created", "fresh", "created", "failed"]);
-    assert.deepEqual([...counts.entries()].sort(), [["created", 2], ["failed", 1], ["fresh", 1]]);
+    assert.deepEqual([...counts.entries()].sort(), [
+      ["created", 2],
+      ["failed", 1],
+      ["fresh", 1],
+    ]);
     assert.equal(countResults([]).size, 0);
   });
 });
@@ -38,16 +42,10 @@ describe("summaryLine", () => {
   });
 
   test("says nothing to do and omits zero service accounts", () => {
-    assert.equal(
-      summaryLine([], { patchedServiceAccounts: 0, tokenFetched: false }),
-      "0 namespaces: nothing to do; no token request",
-    );
+    assert.equal(summaryLine([], { patchedServiceAccounts: 0, tokenFetched: false }), "0 namespaces: nothing to do; no token request");
   });
 
   test("all fresh makes no token request", () => {
-    assert.equal(
-      summaryLine(["fresh", "fresh"], { patchedServiceAccounts: 0, tokenFetched: false }),
-      "2 namespaces: 2 fresh; no token request",
-    );
+    assert.equal(summaryLine(["fresh", "fresh"], { patchedServiceAccounts: 0, tokenFetched: false }), "2 namespaces: 2 fresh; no token request");
   });
 });

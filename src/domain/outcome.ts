@@ -16,8 +16,7 @@ export const noNamespaceMatches =
   "no namespace matches the selection; check TARGET_NAMESPACES/--namespaces, --all-namespaces, --exclude, --namespace-selector and the ecr-public-creds-helper/ignore annotation";
 
 /** One namespace's result in words the summary counts. */
-export type ResultKind =
-  | "created" | "updated" | "fresh" | "planned" | "terminating" | "foreign" | "missing" | "failed";
+export type ResultKind = "created" | "updated" | "fresh" | "planned" | "terminating" | "foreign" | "missing" | "failed";
 
 const attentionKinds: ReadonlySet<ResultKind> = new Set(["foreign", "missing", "failed"]);
 

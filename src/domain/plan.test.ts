@@ -1,10 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { buildDockerConfigJson } from "./dockerconfig.ts";
-import {
-  SecretAction, missingNamespacePlan, needsToken, planNamespace, secretFreshness,
-  type DesiredState, type NamespaceObservation,
-} from "./plan.ts";
+import { SecretAction, missingNamespacePlan, needsToken, planNamespace, secretFreshness, type DesiredState, type NamespaceObservation } from "./plan.ts";
 import { ExitCode, exitCodeFor, plannedKind } from "./outcome.ts";
 import type { ObservedSecret, ObservedServiceAccount } from "./types.ts";
 
@@ -112,11 +109,7 @@ describe("planNamespace: the secret", () => {
     ]);
     const fewer = planNamespace(obs({ secret: secret({ dockerConfigJson: both }) }), desired, now);
     assert.deepEqual([fewer.secret, fewer.reason], ["update", "registry list changed"]);
-    const more = planNamespace(
-      obs({ secret: secret() }),
-      { ...desired, registries: ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", "public.ecr.aws"] },
-      now,
-    );
+    const more = planNamespace(obs({ secret: secret() }), { ...desired, registries: ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", "public.ecr.aws"] }, now);
     assert.deepEqual([more.secret, more.reason], ["update", "registry list changed"]);
     const same = planNamespace(
       obs({ secret: secret({ dockerConfigJson: both }) }),
@@ -178,14 +171,20 @@ describe("planNamespace: service accounts", () => {
   test('"*" patches every service account that lacks the secret', () => {
     const plan = planNamespace(obs({ secret: secret(), serviceAccounts }), { ...desired, serviceAccounts: ["*"] }, now);
     assert.equal(plan.secret, "skip-fresh");
-    assert.deepEqual(plan.patchServiceAccounts.map((p) => p.name), ["default", "deployer"]);
+    assert.deepEqual(
+      plan.patchServiceAccounts.map((p) => p.name),
+      ["default", "deployer"],
+    );
     assert.deepEqual(plan.missingServiceAccounts, []);
   });
 
   test("missing service accounts are reported", () => {
     const plan = planNamespace(obs({ serviceAccounts }), { ...desired, serviceAccounts: ["ghost", "deployer", "phantom"] }, now);
     assert.deepEqual(plan.missingServiceAccounts, ["ghost", "phantom"]);
-    assert.deepEqual(plan.patchServiceAccounts.map((p) => p.name), ["deployer"]);
+    assert.deepEqual(
+      plan.patchServiceAccounts.map((p) => p.name),
+      ["deployer"],
+    );
   });
 
   test("none wanted, none patched", () => {
@@ -209,7 +208,11 @@ describe("planNamespace: service accounts", () => {
     const want = { ...desired, serviceAccounts: ["deployer"], adopt: true };
     for (const observed of [undefined, secret({ labels: {} }), secret({ type: "Opaque" })]) {
       const plan = planNamespace(obs({ secret: observed, serviceAccounts }), want, now);
-      assert.deepEqual(plan.patchServiceAccounts.map((p) => p.name), ["deployer"], plan.secret);
+      assert.deepEqual(
+        plan.patchServiceAccounts.map((p) => p.name),
+        ["deployer"],
+        plan.secret,
+      );
     }
   });
 

@@ -90,11 +90,7 @@ export function secretFreshness(
   return { fresh: true, reason: "token still fresh" };
 }
 
-function decideSecret(
-  obs: NamespaceObservation,
-  desired: DesiredState,
-  now: Date,
-): { action: SecretAction; reason: string } {
+function decideSecret(obs: NamespaceObservation, desired: DesiredState, now: Date): { action: SecretAction; reason: string } {
   if (obs.terminating) return { action: SecretAction.skipTerminating, reason: "namespace is terminating" };
   const secret = obs.secret;
   if (secret === undefined) return { action: SecretAction.create, reason: "no secret yet" };
@@ -111,9 +107,7 @@ function decideSecret(
 export function planNamespace(obs: NamespaceObservation, desired: DesiredState, now: Date): NamespacePlan {
   const { action, reason } = decideSecret(obs, desired, now);
   const servesPods = action !== SecretAction.skipTerminating && action !== SecretAction.skipForeign;
-  const { found, missing } = servesPods
-    ? serviceAccountsToPatch(desired.serviceAccounts, obs.serviceAccounts)
-    : { found: [], missing: [] };
+  const { found, missing } = servesPods ? serviceAccountsToPatch(desired.serviceAccounts, obs.serviceAccounts) : { found: [], missing: [] };
   const patchServiceAccounts = found
     .filter((sa) => !sa.imagePullSecrets.includes(desired.secretName))
     .map((sa) => ({
@@ -125,9 +119,7 @@ export function planNamespace(obs: NamespaceObservation, desired: DesiredState, 
     namespace: obs.namespace,
     secret: action,
     reason,
-    ...(obs.secret
-      ? { existing: { resourceVersion: obs.secret.resourceVersion, labels: obs.secret.labels, annotations: obs.secret.annotations } }
-      : {}),
+    ...(obs.secret ? { existing: { resourceVersion: obs.secret.resourceVersion, labels: obs.secret.labels, annotations: obs.secret.annotations } } : {}),
     patchServiceAccounts,
     missingServiceAccounts: missing,
   };

@@ -35,7 +35,13 @@ const secret = (overrides: Partial<ObservedSecret> = {}): ObservedSecret => ({
 
 const sa = (name: string, imagePullSecrets: string[]): ObservedServiceAccount => ({ namespace: "team", name, resourceVersion: `rv-${name}`, imagePullSecrets });
 
-const view = (overrides: Partial<NamespaceView> = {}): NamespaceView => ({ namespace: ns(), selected: true, secret: undefined, serviceAccounts: [], ...overrides });
+const view = (overrides: Partial<NamespaceView> = {}): NamespaceView => ({
+  namespace: ns(),
+  selected: true,
+  secret: undefined,
+  serviceAccounts: [],
+  ...overrides,
+});
 
 const settings = { secretName: "ecr-public-token", prune: false };
 const pruning = { ...settings, prune: true };
@@ -59,8 +65,20 @@ describe("decideReconcile", () => {
     ["deleted namespace", view({ namespace: undefined }), desired, pruning, "leave: namespace deleted"],
     ["no token yet", view(), undefined, settings, "leave: no token yet"],
     ["new namespace", view({ serviceAccounts: [sa("default", [])] }), desired, settings, "apply: create; patch default"],
-    ["holds the current token, SA patched", view({ secret: secret(), serviceAccounts: [sa("default", ["ecr-public-token"])] }), desired, settings, "apply: skip-fresh; patch -"],
-    ["holds an older token", view({ secret: secret({ annotations: { "ecr-public-creds-helper/expires-at": now.toISOString() } }) }), desired, settings, "apply: update; patch -"],
+    [
+      "holds the current token, SA patched",
+      view({ secret: secret(), serviceAccounts: [sa("default", ["ecr-public-token"])] }),
+      desired,
+      settings,
+      "apply: skip-fresh; patch -",
+    ],
+    [
+      "holds an older token",
+      view({ secret: secret({ annotations: { "ecr-public-creds-helper/expires-at": now.toISOString() } }) }),
+      desired,
+      settings,
+      "apply: update; patch -",
+    ],
     ["terminating", view({ namespace: ns({ terminating: true }), secret: secret() }), desired, settings, "leave: namespace is terminating"],
     ["foreign secret", view({ secret: secret({ labels: {} }), serviceAccounts: [sa("default", [])] }), desired, settings, "foreign: ForeignSecret"],
     ["foreign secret, --adopt", view({ secret: secret({ labels: {} }) }), { ...desired, adopt: true }, settings, "apply: adopt; patch -"],
@@ -68,25 +86,44 @@ describe("decideReconcile", () => {
     [
       "not selected, --prune: our entry out, others kept, then our secret",
       view({ selected: false, secret: secret(), serviceAccounts: [sa("default", ["a", "ecr-public-token", "b"]), sa("other", ["a"])] }),
-      desired, pruning, "prune: secret@7; default=[a,b]",
+      desired,
+      pruning,
+      "prune: secret@7; default=[a,b]",
     ],
     ["not selected, --prune, no token needed", view({ selected: false, secret: secret() }), undefined, pruning, "prune: secret@7; "],
     [
       "not selected, --prune, opted out: untouched",
-      view({ selected: false, namespace: ns({ annotations: { "ecr-public-creds-helper/ignore": "true" } }), secret: secret(), serviceAccounts: [sa("default", ["ecr-public-token"])] }),
-      desired, pruning, "leave: not selected; opted out (ecr-public-creds-helper/ignore)",
+      view({
+        selected: false,
+        namespace: ns({ annotations: { "ecr-public-creds-helper/ignore": "true" } }),
+        secret: secret(),
+        serviceAccounts: [sa("default", ["ecr-public-token"])],
+      }),
+      desired,
+      pruning,
+      "leave: not selected; opted out (ecr-public-creds-helper/ignore)",
     ],
     [
       "not selected, --prune, secret of another tool: its SA entry is theirs too",
       view({ selected: false, secret: secret({ labels: { "app.kubernetes.io/managed-by": "helm" } }), serviceAccounts: [sa("default", ["ecr-public-token"])] }),
-      desired, pruning, "leave: not selected; the secret is not ours",
+      desired,
+      pruning,
+      "leave: not selected; the secret is not ours",
     ],
     [
       "not selected, --prune, no secret: an entry alone proves nothing",
       view({ selected: false, serviceAccounts: [sa("default", ["ecr-public-token"])] }),
-      desired, pruning, "leave: not selected; no secret of ours",
+      desired,
+      pruning,
+      "leave: not selected; no secret of ours",
     ],
-    ["not selected, --prune, terminating", view({ selected: false, namespace: ns({ terminating: true }), secret: secret() }), desired, pruning, "leave: not selected; namespace is terminating"],
+    [
+      "not selected, --prune, terminating",
+      view({ selected: false, namespace: ns({ terminating: true }), secret: secret() }),
+      desired,
+      pruning,
+      "leave: not selected; namespace is terminating",
+    ],
   ];
   for (const [name, v, d, s, expected] of rows) {
     test(name, () => assert.equal(summary(decideReconcile(v, d, s, now)), expected));

@@ -22,10 +22,7 @@ describe("parsePrivateRegistry", () => {
   });
 
   test("normalises case and whitespace", () => {
-    assert.equal(
-      parsePrivateRegistry("  123456789012.DKR.ECR.EU-WEST-1.AMAZONAWS.COM ")?.host,
-      "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-    );
+    assert.equal(parsePrivateRegistry("  123456789012.DKR.ECR.EU-WEST-1.AMAZONAWS.COM ")?.host, "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
   });
 
   test("rejects anything else", () => {

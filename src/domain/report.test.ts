@@ -3,15 +3,28 @@ import { describe, test } from "node:test";
 import { missingNamespacePlan, SecretAction, type NamespacePlan } from "./plan.ts";
 import { changedAnything, describeOutcome, failureEvent, resultKind, writeMetricLabel, WriteResult, type NamespaceOutcome } from "./report.ts";
 
-const plan = (secret: NamespacePlan["secret"], reason = "why"): NamespacePlan => ({ namespace: "team", secret, reason, patchServiceAccounts: [], missingServiceAccounts: [] });
+const plan = (secret: NamespacePlan["secret"], reason = "why"): NamespacePlan => ({
+  namespace: "team",
+  secret,
+  reason,
+  patchServiceAccounts: [],
+  missingServiceAccounts: [],
+});
 const outcome = (overrides: Partial<NamespaceOutcome> = {}): NamespaceOutcome => ({
-  namespace: "team", plan: plan(SecretAction.create), secret: WriteResult.created, patchedServiceAccounts: [], missingServiceAccounts: [], ...overrides,
+  namespace: "team",
+  plan: plan(SecretAction.create),
+  secret: WriteResult.created,
+  patchedServiceAccounts: [],
+  missingServiceAccounts: [],
+  ...overrides,
 });
 const lines = (o: NamespaceOutcome, failSafe = false): string[] => describeOutcome(o, { failSafe }).map((e) => `${e.level} ${e.message}`);
 
 describe("describeOutcome: one formatter for sync and run", () => {
   test("writes at info, with the service accounts patched", () => {
-    assert.deepEqual(lines(outcome({ patchedServiceAccounts: ["default", "ci"] })), ["info namespace team: secret created; added to service accounts default, ci"]);
+    assert.deepEqual(lines(outcome({ patchedServiceAccounts: ["default", "ci"] })), [
+      "info namespace team: secret created; added to service accounts default, ci",
+    ]);
     assert.deepEqual(lines(outcome({ secret: WriteResult.updated, plan: plan(SecretAction.update) })), ["info namespace team: secret updated"]);
   });
 
@@ -24,11 +37,18 @@ describe("describeOutcome: one formatter for sync and run", () => {
   });
 
   test("errors, foreign, missing and terminating namespaces, missing service accounts", () => {
-    assert.deepEqual(lines(outcome({ secret: WriteResult.failed, error: { kind: "forbidden", message: "secrets is forbidden" } })), ["error namespace team: secrets is forbidden"]);
+    assert.deepEqual(lines(outcome({ secret: WriteResult.failed, error: { kind: "forbidden", message: "secrets is forbidden" } })), [
+      "error namespace team: secrets is forbidden",
+    ]);
     assert.deepEqual(lines(outcome({ secret: WriteResult.skipped, plan: plan(SecretAction.skipForeign, "not ours") })), ["warn namespace team: not ours"]);
     assert.deepEqual(lines(outcome({ secret: WriteResult.skipped, plan: missingNamespacePlan("team") })), ["warn namespace team: namespace does not exist"]);
-    assert.deepEqual(lines(outcome({ secret: WriteResult.skipped, plan: plan(SecretAction.skipTerminating) })), ["warn namespace team: skipped, namespace is terminating"]);
-    assert.deepEqual(lines(outcome({ missingServiceAccounts: ["builder"] })), ["info namespace team: secret created", "warn namespace team: service account builder not found"]);
+    assert.deepEqual(lines(outcome({ secret: WriteResult.skipped, plan: plan(SecretAction.skipTerminating) })), [
+      "warn namespace team: skipped, namespace is terminating",
+    ]);
+    assert.deepEqual(lines(outcome({ missingServiceAccounts: ["builder"] })), [
+      "info namespace team: secret created",
+      "warn namespace team: service account builder not found",
+    ]);
   });
 });
 

@@ -77,19 +77,16 @@ describe("desiredSecret", () => {
       ],
     };
     const secret = desiredSecret("s", "ns", token);
-    assert.equal(
-      secret.metadata.annotations["ecr-public-creds-helper/registries"],
-      "123456789012.dkr.ecr.eu-west-1.amazonaws.com,public.ecr.aws",
-    );
+    assert.equal(secret.metadata.annotations["ecr-public-creds-helper/registries"], "123456789012.dkr.ecr.eu-west-1.amazonaws.com,public.ecr.aws");
     assert.deepEqual(decodeConfig(secret.data[".dockerconfigjson"]), {
       auths: {
         "public.ecr.aws": { username: "AWS", password: "p1", auth: b64("AWS:p1") },
         "123456789012.dkr.ecr.eu-west-1.amazonaws.com": { username: "AWS", password: "p2", auth: b64("AWS:p2") },
       },
     });
-    assert.deepEqual(token.credentials.map((c) => c.server), [
-      "public.ecr.aws",
-      "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-    ]);
+    assert.deepEqual(
+      token.credentials.map((c) => c.server),
+      ["public.ecr.aws", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"],
+    );
   });
 });

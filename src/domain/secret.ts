@@ -1,8 +1,6 @@
 // The pull secret we want in a namespace, as a plain object the API accepts.
 import { buildDockerConfigJson } from "./dockerconfig.ts";
-import {
-  dockerConfigJsonType, expiresAtAnnotation, managedByLabel, managedByValue, registriesAnnotation,
-} from "./managed.ts";
+import { dockerConfigJsonType, expiresAtAnnotation, managedByLabel, managedByValue, registriesAnnotation } from "./managed.ts";
 import type { ExistingSecretMeta } from "./plan.ts";
 import type { RegistryToken } from "./types.ts";
 
@@ -25,12 +23,7 @@ export interface SecretManifest {
  * are kept, and its resourceVersion makes the update fail rather than overwrite a change we
  * have not seen.
  */
-export function desiredSecret(
-  name: string,
-  namespace: string,
-  token: RegistryToken,
-  observed?: ExistingSecretMeta,
-): SecretManifest {
+export function desiredSecret(name: string, namespace: string, token: RegistryToken, observed?: ExistingSecretMeta): SecretManifest {
   const registries = token.credentials.map((c) => c.server).sort();
   return {
     apiVersion: "v1",

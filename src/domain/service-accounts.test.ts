@@ -41,13 +41,19 @@ describe("serviceAccountsToPatch", () => {
 
   test("finds named ones in wanted order and reports missing", () => {
     const { found, missing } = serviceAccountsToPatch(["deployer", "ghost", "default", "phantom"], present);
-    assert.deepEqual(found.map((s) => s.name), ["deployer", "default"]);
+    assert.deepEqual(
+      found.map((s) => s.name),
+      ["deployer", "default"],
+    );
     assert.deepEqual(missing, ["ghost", "phantom"]);
   });
 
   test('"*" means every service account, none missing', () => {
     const { found, missing } = serviceAccountsToPatch(["*"], present);
-    assert.deepEqual(found.map((s) => s.name), ["default", "builder", "deployer"]);
+    assert.deepEqual(
+      found.map((s) => s.name),
+      ["default", "builder", "deployer"],
+    );
     assert.deepEqual(missing, []);
   });
 

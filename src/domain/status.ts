@@ -25,10 +25,7 @@ const stateOf: Record<SecretAction, NamespaceStatus["state"]> = {
 
 export function namespaceStatus(plan: NamespacePlan, secret: ObservedSecret | undefined, now: Date): NamespaceStatus {
   const expiresAt = secret ? recordedExpiry(secret.annotations) : undefined;
-  const waiting = [
-    ...plan.patchServiceAccounts.map((sa) => `${sa.name} (not patched)`),
-    ...plan.missingServiceAccounts.map((name) => `${name} (missing)`),
-  ];
+  const waiting = [...plan.patchServiceAccounts.map((sa) => `${sa.name} (not patched)`), ...plan.missingServiceAccounts.map((name) => `${name} (missing)`)];
   return {
     namespace: plan.namespace,
     state: stateOf[plan.secret],

@@ -25,12 +25,7 @@ export function desiredStateFrom(config: DesiredSettings, registries: readonly s
 }
 
 /** Plans for every selected, terminating and missing namespace; the pure middle of a sync. */
-export function planSync(
-  config: { readonly selection: NamespaceSelection },
-  snapshot: ClusterSnapshot,
-  desired: DesiredState,
-  now: Date,
-): NamespacePlan[] {
+export function planSync(config: { readonly selection: NamespaceSelection }, snapshot: ClusterSnapshot, desired: DesiredState, now: Date): NamespacePlan[] {
   const chosen = selectNamespaces(snapshot.namespaces, config.selection);
   const plan = (namespace: string, terminating: boolean): NamespacePlan =>
     planNamespace(
@@ -38,9 +33,7 @@ export function planSync(
       desired,
       now,
     );
-  return [
-    ...chosen.selected.map((ns) => plan(ns, false)),
-    ...chosen.terminating.map((ns) => plan(ns, true)),
-    ...chosen.missing.map(missingNamespacePlan),
-  ].sort((a, b) => a.namespace.localeCompare(b.namespace));
+  return [...chosen.selected.map((ns) => plan(ns, false)), ...chosen.terminating.map((ns) => plan(ns, true)), ...chosen.missing.map(missingNamespacePlan)].sort(
+    (a, b) => a.namespace.localeCompare(b.namespace),
+  );
 }

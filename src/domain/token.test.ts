@@ -59,11 +59,7 @@ describe("parseAuthorizationToken", () => {
 
   test("no colon", () => {
     const token = b64("AWSsupersecretpassword");
-    assertMalformed(() => parseAuthorizationToken(token, server), /no "user:password" separator/, [
-      token,
-      "AWSsupersecretpassword",
-      "supersecretpassword",
-    ]);
+    assertMalformed(() => parseAuthorizationToken(token, server), /no "user:password" separator/, [token, "AWSsupersecretpassword", "supersecretpassword"]);
   });
 
   test("empty user name", () => {
@@ -93,11 +89,7 @@ describe("checkExpiry", () => {
   });
 
   test("expired, or expiring exactly now", () => {
-    assertMalformed(
-      () => checkExpiry(new Date("2025-06-01T11:00:00Z"), now, server),
-      /expired at 2025-06-01T11:00:00\.000Z; check the clock/,
-      [],
-    );
+    assertMalformed(() => checkExpiry(new Date("2025-06-01T11:00:00Z"), now, server), /expired at 2025-06-01T11:00:00\.000Z; check the clock/, []);
     assertMalformed(() => checkExpiry(new Date(now.getTime()), now, server), /expired at/, []);
   });
 });

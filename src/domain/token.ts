@@ -12,10 +12,7 @@ const base64Pattern = /^[A-Za-z0-9+/]+={0,2}$/;
  * Decodes `base64(username:password)` as returned by GetAuthorizationToken into a credential
  * for `server`. Throws MalformedTokenError for anything a registry would refuse.
  */
-export function parseAuthorizationToken(
-  token: string | undefined,
-  server: string,
-): RegistryCredential {
+export function parseAuthorizationToken(token: string | undefined, server: string): RegistryCredential {
   if (token === undefined || token.length === 0) {
     throw new MalformedTokenError(`the token for ${server} is empty`);
   }
@@ -40,9 +37,7 @@ export function checkExpiry(expiresAt: Date | undefined, now: Date, server: stri
     throw new MalformedTokenError(`the token for ${server} has no expiry time`);
   }
   if (expiresAt.getTime() <= now.getTime()) {
-    throw new MalformedTokenError(
-      `the token for ${server} expired at ${expiresAt.toISOString()}; check the clock of this machine`,
-    );
+    throw new MalformedTokenError(`the token for ${server} expired at ${expiresAt.toISOString()}; check the clock of this machine`);
   }
   return expiresAt;
 }

@@ -107,16 +107,12 @@ export async function patchServiceAccount(
 /** Reads one namespace again (secret and service accounts) and decides anew. */
 async function replan(ctx: ApplyContext, namespace: string): Promise<NamespacePlan> {
   const { core, desired } = ctx;
-  const secret = await core.readNamespacedSecret({ name: desired.secretName, namespace }).then(
-    toObservedSecret,
-    (error: unknown) => {
-      if (classifyKubeError(error) === KubeErrorKind.notFound) return undefined;
-      throw error;
-    },
-  );
-  const serviceAccounts = desired.serviceAccounts.length === 0
-    ? []
-    : (await core.listNamespacedServiceAccount({ namespace })).items.map(toObservedServiceAccount);
+  const secret = await core.readNamespacedSecret({ name: desired.secretName, namespace }).then(toObservedSecret, (error: unknown) => {
+    if (classifyKubeError(error) === KubeErrorKind.notFound) return undefined;
+    throw error;
+  });
+  const serviceAccounts =
+    desired.serviceAccounts.length === 0 ? [] : (await core.listNamespacedServiceAccount({ namespace })).items.map(toObservedServiceAccount);
   const now = ctx.now?.() ?? new Date((ctx.clock ?? systemClock).now());
   return planNamespace({ namespace, terminating: false, secret, serviceAccounts }, desired, now);
 }

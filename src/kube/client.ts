@@ -1,8 +1,13 @@
 // Kubernetes connection: an explicit --kubeconfig/--context, else client-node's default
 // (KUBECONFIG, ~/.kube/config, or the in-cluster service account).
 import {
-  CoreV1Api, KubeConfig, ServerConfiguration, createConfiguration, setHeaderMiddleware,
-  type RequestContext, type SecurityAuthentication,
+  CoreV1Api,
+  KubeConfig,
+  ServerConfiguration,
+  createConfiguration,
+  setHeaderMiddleware,
+  type RequestContext,
+  type SecurityAuthentication,
 } from "@kubernetes/client-node";
 import { delimiter } from "node:path";
 import { version } from "../version.ts";

@@ -46,8 +46,13 @@ describe("classifyKubeError", () => {
   });
 
   const certificateCodes = [
-    "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN",
-    "CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "CERT_NOT_YET_VALID",
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "CERT_HAS_EXPIRED",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "CERT_NOT_YET_VALID",
   ];
   for (const code of certificateCodes) {
     test(`${code} is an untrusted certificate, not retried`, () => {
@@ -82,7 +87,10 @@ describe("kubeErrorMessage: one line, status code and the API server's message",
   });
 
   test("a multi-line message is joined onto one line", () => {
-    assert.equal(kubeErrorMessage(status(422, "Secret \"x\" is invalid:\n  data: too long\n  type: bad")), 'HTTP 422: Secret "x" is invalid: data: too long type: bad');
+    assert.equal(
+      kubeErrorMessage(status(422, 'Secret "x" is invalid:\n  data: too long\n  type: bad')),
+      'HTTP 422: Secret "x" is invalid: data: too long type: bad',
+    );
   });
 
   test("a plain-text body gives its first line; an HTML or empty body gives the code alone", () => {
@@ -143,7 +151,10 @@ describe("kubeErrorHint", () => {
 
   test("403 is RBAC and names the ClusterRole that deploy/base/rbac.yaml ships", () => {
     const hint = kubeErrorHint(KubeErrorKind.forbidden);
-    const docs = loadAllYaml(readFileSync(join(import.meta.dirname, "..", "..", "deploy", "base", "rbac.yaml"), "utf8")) as Array<{ kind: string; metadata: { name: string } }>;
+    const docs = loadAllYaml(readFileSync(join(import.meta.dirname, "..", "..", "deploy", "base", "rbac.yaml"), "utf8")) as Array<{
+      kind: string;
+      metadata: { name: string };
+    }>;
     const role = docs.find((d) => d.kind === "ClusterRole");
     assert.equal(role?.metadata.name, shippedClusterRole);
     assert.ok(hint.includes(`ClusterRole ${shippedClusterRole}`), hint);

@@ -20,7 +20,17 @@ export type KubeErrorKind = (typeof KubeErrorKind)[keyof typeof KubeErrorKind];
 /** The ClusterRole deploy/base/rbac.yaml (and the chart) ships, named in the 403 hint. */
 export const shippedClusterRole = "ecr-public-creds-helper";
 
-const networkCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
+const networkCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 const unreachableCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "EAI_AGAIN"]);
 
 // Why Node (OpenSSL) refused the server's certificate, in the words of someone fixing a kubeconfig.

@@ -22,11 +22,7 @@ class ScrubbingStream extends Writable {
   }
 }
 
-export function createLogger(options: {
-  level: LogLevel;
-  format: "json" | "text";
-  destination?: NodeJS.WritableStream;
-}): Logger {
+export function createLogger(options: { level: LogLevel; format: "json" | "text"; destination?: NodeJS.WritableStream }): Logger {
   const destination = options.destination ?? process.stderr;
   const stream =
     options.format === "text"

@@ -27,10 +27,24 @@ export function createMetrics(): Metrics {
   return {
     registry,
     tokenExpiry: new Gauge({ name: `${metricPrefix}token_expiry_timestamp_seconds`, help: "Unix time the held registry token expires.", registers }),
-    lastRefresh: new Gauge({ name: `${metricPrefix}last_successful_refresh_timestamp_seconds`, help: "Unix time of the last successful token refresh.", registers }),
-    refreshFailures: new Counter({ name: `${metricPrefix}token_refresh_failures_total`, help: "Failed token refreshes, by reason.", labelNames: ["reason"], registers }),
+    lastRefresh: new Gauge({
+      name: `${metricPrefix}last_successful_refresh_timestamp_seconds`,
+      help: "Unix time of the last successful token refresh.",
+      registers,
+    }),
+    refreshFailures: new Counter({
+      name: `${metricPrefix}token_refresh_failures_total`,
+      help: "Failed token refreshes, by reason.",
+      labelNames: ["reason"],
+      registers,
+    }),
     namespacesSelected: new Gauge({ name: `${metricPrefix}namespaces_selected`, help: "Namespaces that should hold the pull secret.", registers }),
-    secretsWritten: new Counter({ name: `${metricPrefix}secrets_written_total`, help: "Secret writes, by outcome (created, updated, failed).", labelNames: ["outcome"], registers }),
+    secretsWritten: new Counter({
+      name: `${metricPrefix}secrets_written_total`,
+      help: "Secret writes, by outcome (created, updated, failed).",
+      labelNames: ["outcome"],
+      registers,
+    }),
     workQueueDepth: new Gauge({ name: `${metricPrefix}workqueue_depth`, help: "Namespaces waiting to be reconciled.", registers }),
     awsCallDuration: new Histogram({
       name: `${metricPrefix}aws_call_duration_seconds`,
@@ -40,6 +54,10 @@ export function createMetrics(): Metrics {
       registers,
     }),
     leader: new Gauge({ name: `${metricPrefix}leader`, help: "1 while this replica holds the leader Lease (or leader election is off).", registers }),
-    failSafeActive: new Gauge({ name: `${metricPrefix}fail_safe_active`, help: "1 while secrets hold no credentials because no valid token could be had.", registers }),
+    failSafeActive: new Gauge({
+      name: `${metricPrefix}fail_safe_active`,
+      help: "1 while secrets hold no credentials because no valid token could be had.",
+      registers,
+    }),
   };
 }

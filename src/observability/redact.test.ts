@@ -12,10 +12,7 @@ describe("registerSecret / scrub", () => {
 
   test("scrubs every occurrence of a registered secret", () => {
     registerSecret("s3cr3t-password-A");
-    assert.equal(
-      scrub("pw=s3cr3t-password-A; again s3cr3t-password-A."),
-      "pw=[REDACTED]; again [REDACTED].",
-    );
+    assert.equal(scrub("pw=s3cr3t-password-A; again s3cr3t-password-A."), "pw=[REDACTED]; again [REDACTED].");
   });
 
   test("scrubs the base64 form too", () => {

@@ -19,10 +19,7 @@ test("a log line erases the status, is written whole, and the status is drawn ag
   status.show("synced 2/3 namespaces");
   assert.equal(
     written(),
-    "before any status\n" +
-      "\r\x1b[Ksynced 1/3 namespaces" +
-      "\r\x1b[Knamespace a: secret created\nsynced 1/3 namespaces" +
-      "\r\x1b[Ksynced 2/3 namespaces",
+    "before any status\n" + "\r\x1b[Ksynced 1/3 namespaces" + "\r\x1b[Knamespace a: secret created\nsynced 1/3 namespaces" + "\r\x1b[Ksynced 2/3 namespaces",
   );
 });
 

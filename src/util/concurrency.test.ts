@@ -38,15 +38,22 @@ describe("mapWithConcurrency", () => {
     for (const limit of [1, 2, 4]) {
       let inFlight = 0;
       let peak = 0;
-      const results = await mapWithConcurrency(Array.from({ length: 12 }, (_, i) => i), limit, async (i) => {
-        inFlight++;
-        peak = Math.max(peak, inFlight);
-        await settle(i % 3);
-        inFlight--;
-        return i * 2;
-      });
+      const results = await mapWithConcurrency(
+        Array.from({ length: 12 }, (_, i) => i),
+        limit,
+        async (i) => {
+          inFlight++;
+          peak = Math.max(peak, inFlight);
+          await settle(i % 3);
+          inFlight--;
+          return i * 2;
+        },
+      );
       assert.equal(peak, limit, `limit ${limit}`);
-      assert.deepEqual(results, Array.from({ length: 12 }, (_, i) => i * 2));
+      assert.deepEqual(
+        results,
+        Array.from({ length: 12 }, (_, i) => i * 2),
+      );
     }
   });
 
@@ -125,10 +132,17 @@ describe("withRetry", () => {
     const op = flaky(3);
     const retries: Array<[number, number, string]> = [];
     const result = withRetry(op.fn, {
-      ...policy, attempts: 5, retryable, clock,
+      ...policy,
+      attempts: 5,
+      retryable,
+      clock,
       onRetry: (error, attempt, delay) => retries.push([attempt, delay, (error as Error).message]),
     });
-    for (const [calls, delay] of [[1, 75], [2, 150], [3, 300]] as const) {
+    for (const [calls, delay] of [
+      [1, 75],
+      [2, 150],
+      [3, 300],
+    ] as const) {
       await settle();
       assert.equal(op.calls(), calls);
       assert.equal(clock.nextTimerIn(), delay);
@@ -138,7 +152,11 @@ describe("withRetry", () => {
     }
     assert.equal(await result, "ok");
     assert.equal(op.calls(), 4);
-    assert.deepEqual(retries, [[1, 75, "t1"], [2, 150, "t2"], [3, 300, "t3"]]);
+    assert.deepEqual(retries, [
+      [1, 75, "t1"],
+      [2, 150, "t2"],
+      [3, 300, "t3"],
+    ]);
   });
 
   test("draws the jitter from the clock and caps the delay", async () => {
@@ -203,7 +221,15 @@ describe("withRetry", () => {
         async () => {
           throw "plain string";
         },
-        { ...policy, attempts: 3, retryable: (error) => (seen.push(error), false), clock: new FakeClock(0) },
+        {
+          ...policy,
+          attempts: 3,
+          retryable: (error) => {
+            seen.push(error);
+            return false;
+          },
+          clock: new FakeClock(0),
+        },
       ),
       (error: unknown) => error === "plain string",
     );

@@ -10,7 +10,11 @@ test("advance fires due timers in time order, each at its own time, and no other
   clock.schedule(200, () => fired.push(["b", clock.now()]));
   clock.schedule(5_000, () => fired.push(["late", clock.now()]));
   await clock.advance(300);
-  assert.deepEqual(fired, [["a", 1_100], ["b", 1_200], ["c", 1_300]]);
+  assert.deepEqual(fired, [
+    ["a", 1_100],
+    ["b", 1_200],
+    ["c", 1_300],
+  ]);
   assert.equal(clock.now(), 1_300);
   assert.equal(clock.pendingTimers, 1);
   assert.equal(clock.nextTimerIn(), 4_700);

@@ -4,7 +4,13 @@ import { renderTable } from "./table.ts";
 
 test("columns are padded to their widest cell; the last column is not padded", () => {
   assert.equal(
-    renderTable(["NAME", "STATE", "NOTE"], [["a", "ok", "x"], ["longer-name", "refresh-due", "-"]]),
+    renderTable(
+      ["NAME", "STATE", "NOTE"],
+      [
+        ["a", "ok", "x"],
+        ["longer-name", "refresh-due", "-"],
+      ],
+    ),
     "NAME         STATE        NOTE\na            ok           x\nlonger-name  refresh-due  -\n",
   );
 });

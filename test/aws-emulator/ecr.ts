@@ -39,12 +39,7 @@ function encodeToken(password: string, fault: FaultMode): { authorizationToken: 
   }
 }
 
-export async function handleTokenCall(
-  state: EmulatorState,
-  req: ReceivedRequest,
-  target: string,
-  signal: AbortSignal,
-): Promise<Reply> {
+export async function handleTokenCall(state: EmulatorState, req: ReceivedRequest, target: string, signal: AbortSignal): Promise<Reply> {
   const [prefix = '', operation = ''] = target.split('.');
   const service = SERVICES[prefix];
   if (!service || operation !== 'GetAuthorizationToken') {
@@ -103,9 +98,7 @@ export async function handleTokenCall(
       record.proxyEndpoint = `https://${registryId}.dkr.ecr.${auth.region}.amazonaws.com`;
     }
     state.recordToken(record);
-    return service.api === 'ecr'
-      ? { authorizationToken, expiresAt, proxyEndpoint: record.proxyEndpoint }
-      : { authorizationToken, expiresAt };
+    return service.api === 'ecr' ? { authorizationToken, expiresAt, proxyEndpoint: record.proxyEndpoint } : { authorizationToken, expiresAt };
   });
   const authorizationData = service.api === 'ecr' ? entries : entries[0];
   return jsonReply(op, 200, { authorizationData });

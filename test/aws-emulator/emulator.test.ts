@@ -28,10 +28,8 @@ const PUBLIC_TARGET = 'SpencerFrontendService.GetAuthorizationToken';
 let emu: RunningEmulator;
 
 type Provider = Creds | (() => Promise<Creds>);
-const ecrPublic = (credentials: Provider = STATIC, region = 'us-east-1') =>
-  new ECRPUBLICClient({ region, endpoint: emu.url, credentials, maxAttempts: 1 });
-const ecr = (region = 'eu-west-1', credentials: Provider = STATIC) =>
-  new ECRClient({ region, endpoint: emu.url, credentials, maxAttempts: 1 });
+const ecrPublic = (credentials: Provider = STATIC, region = 'us-east-1') => new ECRPUBLICClient({ region, endpoint: emu.url, credentials, maxAttempts: 1 });
+const ecr = (region = 'eu-west-1', credentials: Provider = STATIC) => new ECRClient({ region, endpoint: emu.url, credentials, maxAttempts: 1 });
 const sts = () => new STSClient({ region: 'us-east-1', endpoint: emu.url, maxAttempts: 1 });
 
 const decode = (token: string | undefined) => Buffer.from(token ?? '', 'base64').toString('utf8');
@@ -56,8 +54,9 @@ async function rejectsWith(p: Promise<unknown>, name: string, status: number, me
 async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
   const apply = (v: Record<string, string | undefined>) => {
-    for (const [k, val] of Object.entries(v)) if (val === undefined) delete process.env[k];
-    else process.env[k] = val;
+    for (const [k, val] of Object.entries(v))
+      if (val === undefined) delete process.env[k];
+      else process.env[k] = val;
   };
   apply(vars);
   try {
@@ -122,7 +121,10 @@ describe('aws emulator', () => {
         out.authorizationData?.map((d) => d.proxyEndpoint),
         ids.map((id) => `https://${id}.dkr.ecr.ap-southeast-2.amazonaws.com`),
       );
-      assert.deepEqual(emu.state.issued().tokens.map((t) => t.registryId), ids);
+      assert.deepEqual(
+        emu.state.issued().tokens.map((t) => t.registryId),
+        ids,
+      );
     });
 
     it('token modes: fixed repeats the given password, random differs per call', async () => {
@@ -136,11 +138,9 @@ describe('aws emulator', () => {
     });
 
     it('STS AssumeRoleWithWebIdentity: credentials parse, call is recorded, credentials sign ECR calls', async () => {
-      const out = await sts().send(
-        new AssumeRoleWithWebIdentityCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'sess-1', WebIdentityToken: 'web-token-A' }),
-      );
+      const out = await sts().send(new AssumeRoleWithWebIdentityCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'sess-1', WebIdentityToken: 'web-token-A' }));
       const c = out.Credentials;
-      assert.ok(c && c.AccessKeyId && c.SecretAccessKey && c.SessionToken && c.Expiration instanceof Date, 'incomplete credentials');
+      assert.ok(c?.AccessKeyId && c.SecretAccessKey && c.SessionToken && c.Expiration instanceof Date, 'incomplete credentials');
       assert.ok(c.AccessKeyId.startsWith('ASIA'));
       assert.ok(Math.abs(c.Expiration.getTime() - (Date.now() + 3600_000)) < 10_000);
       assert.equal(out.AssumedRoleUser?.Arn, 'arn:aws:sts::111122223333:assumed-role/ecr-helper/sess-1');
@@ -229,9 +229,8 @@ describe('aws emulator', () => {
     });
 
     it('fromContainerMetadata via AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN', async () => {
-      await withEnv(
-        { AWS_CONTAINER_CREDENTIALS_FULL_URI: `${emu.url}/container-credentials/pod`, AWS_CONTAINER_AUTHORIZATION_TOKEN: CONTAINER_TOKEN },
-        () => publicToken(fromContainerMetadata()),
+      await withEnv({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${emu.url}/container-credentials/pod`, AWS_CONTAINER_AUTHORIZATION_TOKEN: CONTAINER_TOKEN }, () =>
+        publicToken(fromContainerMetadata()),
       );
       assert.equal(emu.state.calls()['container-credentials'].ok, 1);
       assert.equal(emu.state.issued().tokens[0]?.accessKeyId, emu.state.issued().credentials[0]?.accessKeyId);
@@ -243,14 +242,21 @@ describe('aws emulator', () => {
       const missing = await fetch(`${emu.url}/container-credentials`);
       assert.equal(missing.status, 401);
       assert.deepEqual(emu.state.calls()['container-credentials'], {
-        total: 2, ok: 0, rejected: 2, errors: { AccessDenied: 1, MissingAuthorization: 1 },
+        total: 2,
+        ok: 0,
+        rejected: 2,
+        errors: { AccessDenied: 1, MissingAuthorization: 1 },
       });
       assert.equal(emu.state.issued().credentials.length, 0);
     });
 
     it('temporary credentials need their own session token', async () => {
       const c = await fromHttp({ awsContainerCredentialsFullUri: `${emu.url}/container-credentials`, awsContainerAuthorizationToken: CONTAINER_TOKEN })();
-      await rejectsWith(ecrPublic({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }).send(new PublicGetToken({})), 'UnrecognizedClientException', 403);
+      await rejectsWith(
+        ecrPublic({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }).send(new PublicGetToken({})),
+        'UnrecognizedClientException',
+        403,
+      );
       await rejectsWith(
         ecrPublic({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: 'forged' }).send(new PublicGetToken({})),
         'UnrecognizedClientException',
@@ -267,7 +273,11 @@ describe('aws emulator', () => {
     });
 
     it('unknown access key -> UnrecognizedClientException 403', async () => {
-      await rejectsWith(ecr('eu-west-1', { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: SK }).send(new EcrGetToken({})), 'UnrecognizedClientException', 403);
+      await rejectsWith(
+        ecr('eu-west-1', { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: SK }).send(new EcrGetToken({})),
+        'UnrecognizedClientException',
+        403,
+      );
     });
 
     it('ECR Public signed for us-west-2 -> rejected with a region message', async () => {
@@ -282,7 +292,11 @@ describe('aws emulator', () => {
     it('body changed after signing -> InvalidSignatureException (without and with x-amz-content-sha256)', async () => {
       for (const withContentSha of [false, true]) {
         const res = await signedCall(emu.url, {
-          target: PUBLIC_TARGET, region: 'us-east-1', service: 'ecr-public', credentials: STATIC, withContentSha,
+          target: PUBLIC_TARGET,
+          region: 'us-east-1',
+          service: 'ecr-public',
+          credentials: STATIC,
+          withContentSha,
           tamper: (r) => (r.body = '{"x":1}'),
         });
         assert.equal(res.status, 403, res.body);
@@ -292,13 +306,12 @@ describe('aws emulator', () => {
 
     it('body tampered inside the SDK after signing -> InvalidSignatureException', async () => {
       const client = ecrPublic();
-      const tamper: FinalizeRequestMiddleware<PublicInput, PublicOutput> =
-        (next) => async (args) => {
-          const req = args.request as { body?: unknown; headers: Record<string, string> };
-          req.body = '{"tampered":true}';
-          req.headers['content-length'] = String(Buffer.byteLength('{"tampered":true}'));
-          return next(args);
-        };
+      const tamper: FinalizeRequestMiddleware<PublicInput, PublicOutput> = (next) => async (args) => {
+        const req = args.request as { body?: unknown; headers: Record<string, string> };
+        req.body = '{"tampered":true}';
+        req.headers['content-length'] = String(Buffer.byteLength('{"tampered":true}'));
+        return next(args);
+      };
       client.middlewareStack.addRelativeTo(tamper, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'tamperBody' });
       await rejectsWith(client.send(new PublicGetToken({})), 'InvalidSignatureException', 403);
     });
@@ -306,8 +319,18 @@ describe('aws emulator', () => {
     it('signed headers changed after signing, wrong service scope, stale date, no signature: all rejected', async () => {
       const base = { target: PUBLIC_TARGET, region: 'us-east-1', service: 'ecr-public', credentials: STATIC };
       const cases: Array<[string, Parameters<typeof signedCall>[1], number, string]> = [
-        ['target swap', { ...base, tamper: (r) => (r.headers['x-amz-target'] = 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken') }, 403, 'InvalidSignatureException'],
-        ['signed header changed', { ...base, tamper: (r) => (r.headers['content-type'] = 'application/x-amz-json-1.1; charset=utf-8') }, 403, 'InvalidSignatureException'],
+        [
+          'target swap',
+          { ...base, tamper: (r) => (r.headers['x-amz-target'] = 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken') },
+          403,
+          'InvalidSignatureException',
+        ],
+        [
+          'signed header changed',
+          { ...base, tamper: (r) => (r.headers['content-type'] = 'application/x-amz-json-1.1; charset=utf-8') },
+          403,
+          'InvalidSignatureException',
+        ],
         ['service scope', { ...base, service: 'ecr' }, 403, 'InvalidSignatureException'],
         ['stale date', { ...base, signingDate: new Date(Date.now() - 20 * 60_000) }, 403, 'InvalidSignatureException'],
         ['unsigned', { ...base, unsigned: true }, 400, 'MissingAuthenticationTokenException'],
@@ -416,7 +439,13 @@ describe('aws emulator', () => {
       const control = new EmulatorControl(`${emu.url}/`);
       const cfg = await control.configure({ tokenLifetimeSeconds: 120, tokenMode: 'fixed', fixedPassword: 'over-http', fault: { mode: 'throttle', times: 1 } });
       assert.deepEqual(cfg, emu.state.config());
-      assert.deepEqual(await control.config(), { tokenLifetimeSeconds: 120, tokenMode: 'fixed', fixedPassword: 'over-http', credentialsLifetimeSeconds: 3600, fault: { mode: 'throttle', times: 1, delayMs: 2000 } });
+      assert.deepEqual(await control.config(), {
+        tokenLifetimeSeconds: 120,
+        tokenMode: 'fixed',
+        fixedPassword: 'over-http',
+        credentialsLifetimeSeconds: 3600,
+        fault: { mode: 'throttle', times: 1, delayMs: 2000 },
+      });
       await rejectsWith(ecrPublic().send(new PublicGetToken({})), 'ThrottlingException', 400);
       const data = await publicToken();
       assert.equal(decode(data?.authorizationToken), 'AWS:over-http');
@@ -462,8 +491,22 @@ describe('aws emulator', () => {
 
     it('sts assume-role-with-web-identity returns credentials that then work for ecr-public', async () => {
       const r = await runAwsCli(
-        ['sts', 'assume-role-with-web-identity', '--region', 'us-east-1', '--role-arn', ROLE_ARN, '--role-session-name', 'cli-session',
-          '--web-identity-token', 'cli-web-token', '--endpoint-url', emu.url, '--output', 'json'],
+        [
+          'sts',
+          'assume-role-with-web-identity',
+          '--region',
+          'us-east-1',
+          '--role-arn',
+          ROLE_ARN,
+          '--role-session-name',
+          'cli-session',
+          '--web-identity-token',
+          'cli-web-token',
+          '--endpoint-url',
+          emu.url,
+          '--output',
+          'json',
+        ],
         STATIC,
       );
       assert.equal(r.code, 0, r.stderr);
@@ -473,14 +516,21 @@ describe('aws emulator', () => {
       assert.equal(call?.roleArn, ROLE_ARN);
       assert.equal(out.Credentials.AccessKeyId, call?.accessKeyId);
       assert.ok(Date.parse(out.Credentials.Expiration) > Date.now());
-      const temp: Creds = { accessKeyId: out.Credentials.AccessKeyId, secretAccessKey: out.Credentials.SecretAccessKey, sessionToken: out.Credentials.SessionToken };
+      const temp: Creds = {
+        accessKeyId: out.Credentials.AccessKeyId,
+        secretAccessKey: out.Credentials.SecretAccessKey,
+        sessionToken: out.Credentials.SessionToken,
+      };
       const login = await runAwsCli(['ecr-public', 'get-login-password', '--region', 'us-east-1', '--endpoint-url', emu.url], temp);
       assert.equal(login.code, 0, login.stderr);
       assert.equal(emu.state.issued().tokens[0]?.accessKeyId, temp.accessKeyId);
     });
 
     it('wrong secret key fails with InvalidSignatureException', async () => {
-      const r = await runAwsCli(['ecr-public', 'get-login-password', '--region', 'us-east-1', '--endpoint-url', emu.url], { accessKeyId: AK, secretAccessKey: 'wrong' });
+      const r = await runAwsCli(['ecr-public', 'get-login-password', '--region', 'us-east-1', '--endpoint-url', emu.url], {
+        accessKeyId: AK,
+        secretAccessKey: 'wrong',
+      });
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /InvalidSignatureException/);
     });
@@ -521,7 +571,7 @@ describe('aws emulator', () => {
         child.kill('SIGTERM');
       }
       assert.deepEqual(await exited, [0, null]);
-      assert.equal(stdout, stdout.split('\n')[0] + '\n', 'stdout must be exactly one line');
+      assert.equal(stdout, `${stdout.split('\n')[0]}\n`, 'stdout must be exactly one line');
     });
   });
 });

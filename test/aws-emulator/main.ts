@@ -47,7 +47,7 @@ function stop(signal: string): void {
   stopping = true;
   process.stderr.write(`aws-emulator: ${signal}, shutting down\n`);
   // Exit 0 even if close() fails: the parent only needs us gone.
-  emulator.close().finally(() => process.exit(0));
+  void emulator.close().finally(() => process.exit(0));
 }
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));

@@ -126,9 +126,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           res.destroy();
           return;
         }
-        reply = err instanceof BodyTooLarge
-          ? jsonError('other', 413, 'RequestEntityTooLarge', 'Request body exceeds 1 MiB.')
-          : jsonError('other', 500, 'InternalFailure', `Emulator bug: ${String(err)}`);
+        reply =
+          err instanceof BodyTooLarge
+            ? jsonError('other', 413, 'RequestEntityTooLarge', 'Request body exceeds 1 MiB.')
+            : jsonError('other', 500, 'InternalFailure', `Emulator bug: ${String(err)}`);
       }
       if (!url.pathname.startsWith('/_emulator/')) state.recordCall(reply.op, reply.error);
       res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });

@@ -28,7 +28,8 @@ export interface AuthFailure {
 export type AuthResult = { ok: true; key: KnownKey; region: string; service: string } | AuthFailure;
 
 const MAX_SKEW_MS = 5 * 60 * 1000;
-const AUTH_RE = /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTH_RE =
+  /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
 
 function fail(status: number, code: string, message: string): AuthFailure {
   return { ok: false, status, code, message };

@@ -68,7 +68,8 @@ export function handleAssumeRoleWithWebIdentity(state: EmulatorState, params: UR
   const roleMatch = ROLE_ARN_RE.exec(roleArn);
   let problem: [string, string] | null = null;
   if (!roleMatch) problem = ['ValidationError', `Request ARN is invalid: '${roleArn}'`];
-  else if (!SESSION_NAME_RE.test(roleSessionName)) problem = ['ValidationError', "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint"];
+  else if (!SESSION_NAME_RE.test(roleSessionName))
+    problem = ['ValidationError', "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint"];
   else if (webIdentityToken === '') problem = ['InvalidIdentityToken', 'The web identity token provided is empty.'];
   else if (durationSeconds !== null && !(Number.isInteger(durationSeconds) && durationSeconds >= 900 && durationSeconds <= 43200)) {
     problem = ['ValidationError', "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must be between 900 and 43200"];
@@ -84,7 +85,8 @@ export function handleAssumeRoleWithWebIdentity(state: EmulatorState, params: UR
   record(creds.accessKeyId);
   const claims = jwtClaims(webIdentityToken);
   const subject = typeof claims.sub === 'string' ? claims.sub : 'emulated-subject';
-  const audience = typeof claims.aud === 'string' ? claims.aud : Array.isArray(claims.aud) && typeof claims.aud[0] === 'string' ? claims.aud[0] : 'sts.amazonaws.com';
+  const audience =
+    typeof claims.aud === 'string' ? claims.aud : Array.isArray(claims.aud) && typeof claims.aud[0] === 'string' ? claims.aud[0] : 'sts.amazonaws.com';
   const provider = typeof claims.iss === 'string' ? claims.iss.replace(/^https:\/\//, '') : 'oidc.emulator.local';
   const roleId = `AROA${creds.accessKeyId.slice(4)}`;
   return xmlReply(

@@ -25,7 +25,13 @@ describe("status", () => {
     const calls = (await control.calls())["ecr-public:GetAuthorizationToken"].total;
     const result = await runCli(["status", "--namespaces", `${prefix}-*,${prefix}-gone`, "--service-accounts", "default"]);
     assert.equal(result.code, 1, result.stderr);
-    const rows = new Map(result.stdout.trim().split("\n").slice(1).map((line) => [line.split(/\s+/)[0], line]));
+    const rows = new Map(
+      result.stdout
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) => [line.split(/\s+/)[0], line]),
+    );
     assert.match(rows.get(synced) ?? "", /\bok\s+in 1[12]h\d*m?\s+public\.ecr\.aws\s+ok$/);
     assert.match(rows.get(fresh) ?? "", /\bmissing\s+-\s+-\s+default \(missing\)$/);
     assert.match(rows.get(foreign) ?? "", /\bforeign\b/);
@@ -56,10 +62,10 @@ describe("doctor", () => {
   });
 
   test("says which permission is missing for an unprivileged user, and which AWS problem", async () => {
-    const result = await runCli(
-      ["doctor", "--namespaces", ns, "--kubeconfig", var_(testenvVars(), "TESTENV_KUBECONFIG_USER")],
-      { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined },
-    );
+    const result = await runCli(["doctor", "--namespaces", ns, "--kubeconfig", var_(testenvVars(), "TESTENV_KUBECONFIG_USER")], {
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+    });
     assert.equal(result.code, 1);
     assert.match(result.stdout, /^FAIL\s+RBAC: may list namespaces \(all namespaces\) — no; apply deploy\/base\/rbac\.yaml/m);
     assert.match(result.stdout, /^FAIL\s+AWS: no AWS credentials found/m);

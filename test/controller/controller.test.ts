@@ -39,7 +39,10 @@ interface Fixture {
 function fixture(prefix: string, options: { prune?: boolean; held?: HeldToken | undefined } = {}): Fixture {
   const clock = new FakeClock(Date.parse("2026-03-01T00:00:00Z"));
   const expiresAt = new Date(clock.now() + 12 * 3_600_000);
-  const held = "held" in options ? options.held : { token: { credentials: [{ server: "public.ecr.aws", username: "AWS", password: `pw-${prefix}` }], expiresAt }, failSafe: false };
+  const held =
+    "held" in options
+      ? options.held
+      : { token: { credentials: [{ server: "public.ecr.aws", username: "AWS", password: `pw-${prefix}` }], expiresAt }, failSafe: false };
   const logs = capturedLog();
   const metrics = createMetrics();
   const namespaces = new SeededCache<V1Namespace>();
@@ -57,10 +60,18 @@ function fixture(prefix: string, options: { prune?: boolean; held?: HeldToken | 
     pod: undefined,
   };
   const f: Fixture = {
-    clock, queued, namespaces, secrets, serviceAccounts, logs, metrics, leading: true,
+    clock,
+    queued,
+    namespaces,
+    secrets,
+    serviceAccounts,
+    logs,
+    metrics,
+    leading: true,
     controller: undefined as unknown as Controller,
     // A create's name comes from the body; the audit log fills it in only on some paths, so it is left out.
-    calls: () => ourCallsSince(mark).map((e) => `${e.verb} ${e.objectRef?.resource} ${e.objectRef?.namespace}/${e.verb === "create" ? "" : (e.objectRef?.name ?? "")}`),
+    calls: () =>
+      ourCallsSince(mark).map((e) => `${e.verb} ${e.objectRef?.resource} ${e.objectRef?.namespace}/${e.verb === "create" ? "" : (e.objectRef?.name ?? "")}`),
   };
   const controller = new Controller({
     caches: { namespaces, secrets, serviceAccounts },
@@ -105,7 +116,11 @@ describe("controller: one key against seeded caches", () => {
     assert.equal(dockerConfig(secret).auths["public.ecr.aws"]?.password, `pw-${prefix}`);
     assert.equal(secret?.metadata?.annotations?.["ecr-public-creds-helper/expires-at"], new Date(f.clock.now() + 12 * 3_600_000).toISOString());
     const sa = await admin.readNamespacedServiceAccount({ name: "default", namespace: ns });
-    assert.deepEqual(sa.imagePullSecrets?.map((r) => r.name), ["someone-else", secretName], "the other entry is kept, ours appended");
+    assert.deepEqual(
+      sa.imagePullSecrets?.map((r) => r.name),
+      ["someone-else", secretName],
+      "the other entry is kept, ours appended",
+    );
     assert.equal(f.logs.messages().at(-1), `namespace ${ns}: secret created; added to service accounts default`);
   });
 
@@ -128,7 +143,10 @@ describe("controller: one key against seeded caches", () => {
     await seedNamespace(first, ns);
     await first.controller.reconcile(ns);
     const later = fixture(prefix, {
-      held: { token: { credentials: [{ server: "public.ecr.aws", username: "AWS", password: "newer" }], expiresAt: new Date(Date.parse("2026-03-01T18:00:00Z")) }, failSafe: false },
+      held: {
+        token: { credentials: [{ server: "public.ecr.aws", username: "AWS", password: "newer" }], expiresAt: new Date(Date.parse("2026-03-01T18:00:00Z")) },
+        failSafe: false,
+      },
     });
     later.namespaces.put(await admin.readNamespace({ name: ns }));
     later.controller.observeNamespace(later.namespaces.get(ns) as V1Namespace);
@@ -146,13 +164,19 @@ describe("controller: one key against seeded caches", () => {
     const f = fixture(prefix);
     const ns = `${prefix}-a`;
     await seedNamespace(f, ns);
-    await admin.createNamespacedSecret({ namespace: ns, body: { metadata: { name: secretName, labels: { team: "x" } }, type: "Opaque", stringData: { k: "v" } } });
+    await admin.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: secretName, labels: { team: "x" } }, type: "Opaque", stringData: { k: "v" } },
+    });
     await reseedFromServer(f, ns);
     await f.controller.reconcile(ns);
     await f.controller.reconcile(ns);
     assert.deepEqual(f.calls(), [`create events ${ns}/`], "one Event, the repeat de-duplicated, and nothing else");
     const events = await admin.listNamespacedEvent({ namespace: ns });
-    assert.deepEqual(events.items.map((e) => e.reason), ["ForeignSecret"]);
+    assert.deepEqual(
+      events.items.map((e) => e.reason),
+      ["ForeignSecret"],
+    );
     assert.ok(f.logs.messages(40).some((m) => m.includes("not managed by us")));
   });
 
@@ -205,7 +229,10 @@ describe("controller: one key against seeded caches", () => {
     assert.deepEqual(optOut.calls(), [`patch serviceaccounts ${ns}/default`, `delete secrets ${ns}/${secretName}`]);
     assert.equal(await readSecret(admin, ns), undefined);
     const sa = await admin.readNamespacedServiceAccount({ name: "default", namespace: ns });
-    assert.deepEqual(sa.imagePullSecrets?.map((r) => r.name), ["someone-else"]);
+    assert.deepEqual(
+      sa.imagePullSecrets?.map((r) => r.name),
+      ["someone-else"],
+    );
   });
 
   test("--prune never touches an opted-out namespace nor a foreign secret's namespace, byte for byte", async () => {
@@ -217,11 +244,21 @@ describe("controller: one key against seeded caches", () => {
     await seedNamespace(f, optedOut);
     await f.controller.reconcile(optedOut);
     const current = await admin.readNamespace({ name: optedOut });
-    await admin.replaceNamespace({ name: optedOut, body: { ...current, metadata: { ...current.metadata, annotations: { ...current.metadata?.annotations, "ecr-public-creds-helper/ignore": "true" } } } });
+    await admin.replaceNamespace({
+      name: optedOut,
+      body: { ...current, metadata: { ...current.metadata, annotations: { ...current.metadata?.annotations, "ecr-public-creds-helper/ignore": "true" } } },
+    });
     await seedNamespace(f, foreign);
-    await admin.createNamespacedSecret({ namespace: foreign, body: { metadata: { name: secretName, labels: { "app.kubernetes.io/managed-by": "helm" } }, type: "Opaque", stringData: { k: "v" } } });
+    await admin.createNamespacedSecret({
+      namespace: foreign,
+      body: { metadata: { name: secretName, labels: { "app.kubernetes.io/managed-by": "helm" } }, type: "Opaque", stringData: { k: "v" } },
+    });
     const saWithEntry = await admin.readNamespacedServiceAccount({ name: "default", namespace: foreign });
-    await admin.replaceNamespacedServiceAccount({ name: "default", namespace: foreign, body: { ...saWithEntry, imagePullSecrets: [{ name: "someone-else" }, { name: secretName }] } });
+    await admin.replaceNamespacedServiceAccount({
+      name: "default",
+      namespace: foreign,
+      body: { ...saWithEntry, imagePullSecrets: [{ name: "someone-else" }, { name: secretName }] },
+    });
     for (const ns of [optedOut, foreign]) {
       f.namespaces.put(await admin.readNamespace({ name: ns }));
       f.controller.observeNamespace(f.namespaces.get(ns) as V1Namespace);
@@ -239,8 +276,11 @@ describe("controller: one key against seeded caches", () => {
 
   test("a keeper with no token yet learns the earliest expiry recorded on our secrets in selected namespaces", () => {
     const f = fixture("ctl-expiry", { held: undefined });
-    const secret = (namespace: string, expiresAt: string, labels: Record<string, string> = { "app.kubernetes.io/managed-by": "ecr-public-creds-helper" }): V1Secret =>
-      ({ metadata: { name: secretName, namespace, labels, annotations: { "ecr-public-creds-helper/expires-at": expiresAt } } });
+    const secret = (
+      namespace: string,
+      expiresAt: string,
+      labels: Record<string, string> = { "app.kubernetes.io/managed-by": "ecr-public-creds-helper" },
+    ): V1Secret => ({ metadata: { name: secretName, namespace, labels, annotations: { "ecr-public-creds-helper/expires-at": expiresAt } } });
     for (const name of ["ctl-expiry-a", "ctl-expiry-b", "ctl-expiry-c", "elsewhere"]) {
       f.namespaces.put({ metadata: { name } });
       f.controller.observeNamespace({ metadata: { name } });

@@ -241,7 +241,8 @@ test("a competing write of the holder makes the leader stop at its next renewal"
   const work = await leads(a);
   const lease = await readLease(ns);
   await leases.replaceNamespacedLease({
-    name: "leader", namespace: ns,
+    name: "leader",
+    namespace: ns,
     body: { ...lease, spec: { ...lease.spec, holderIdentity: "intruder", renewTime: new V1MicroTime(start), acquireTime: new V1MicroTime(start) } },
   });
   await nextAttempt(a);

@@ -3,8 +3,13 @@
 // has acted on the request (a late answer), or every request sent to a closed port (connection
 // refused). The API server, TLS and HTTP are all real; the test only decides when bytes move.
 import {
-  CoordinationV1Api, createConfiguration, Observable, ServerConfiguration,
-  type ObservableMiddleware, type RequestContext, type ResponseContext,
+  CoordinationV1Api,
+  createConfiguration,
+  Observable,
+  ServerConfiguration,
+  type ObservableMiddleware,
+  type RequestContext,
+  type ResponseContext,
 } from "@kubernetes/client-node";
 import { freePort } from "../testenv/processes.ts";
 import { kubeConfig } from "../support/testenv.ts";
@@ -45,11 +50,13 @@ export class ControlledLeaseApi {
       pre: (request) => new Observable(this.#beforeSending(request, server)),
       post: (response) => new Observable(this.#beforeAnswering(response)),
     };
-    this.api = new CoordinationV1Api(createConfiguration({
-      baseServer: new ServerConfiguration(server, {}),
-      authMethods: { default: kc },
-      middleware: [middleware],
-    }));
+    this.api = new CoordinationV1Api(
+      createConfiguration({
+        baseServer: new ServerConfiguration(server, {}),
+        authMethods: { default: kc },
+        middleware: [middleware],
+      }),
+    );
   }
 
   /** The next `method` request waits before it is sent, until release(). */

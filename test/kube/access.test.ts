@@ -31,17 +31,22 @@ describe("mayI", () => {
     nobody = await serviceAccountIdentity(home, "nobody", "none");
   });
 
-  const answers = async (kubeconfig: string): Promise<boolean[]> =>
-    (await mayI(loadKubeConfig({ kubeconfig }), questions)).map((a) => a.allowed);
+  const answers = async (kubeconfig: string): Promise<boolean[]> => (await mayI(loadKubeConfig({ kubeconfig }), questions)).map((a) => a.allowed);
 
   test("the admin may do all of it, and each answer is for its own question", async () => {
     const result = await mayI(loadKubeConfig({ kubeconfig: statePaths.kubeconfig }), questions);
-    assert.deepEqual(result.map((a) => a.question), questions);
+    assert.deepEqual(
+      result.map((a) => a.question),
+      questions,
+    );
     assert.ok(result.every((a) => a.allowed));
   });
 
   test("an identity bound to nothing may do none of it", async () => {
-    assert.deepEqual(await answers(nobody.path), questions.map(() => false));
+    assert.deepEqual(
+      await answers(nobody.path),
+      questions.map(() => false),
+    );
   });
 
   test("the shipped role: our secret by name, no other secret, no listing secrets unnarrowed, no Leases", async () => {
@@ -53,6 +58,9 @@ describe("describeAccess", () => {
   test("names the verb, resource, group, object and scope", () => {
     assert.equal(describeAccess({ verb: "list", resource: "namespaces" }), "list namespaces (all namespaces)");
     assert.equal(describeAccess({ verb: "get", resource: "secrets", namespace: "team-a", name: "ecr-public-token" }), "get secrets/ecr-public-token in team-a");
-    assert.equal(describeAccess({ verb: "create", resource: "leases", group: "coordination.k8s.io", namespace: "ops" }), "create leases.coordination.k8s.io in ops");
+    assert.equal(
+      describeAccess({ verb: "create", resource: "leases", group: "coordination.k8s.io", namespace: "ops" }),
+      "create leases.coordination.k8s.io in ops",
+    );
   });
 });

@@ -25,7 +25,13 @@ const hour = 3_600_000;
 
 function desired(overrides: Partial<{ serviceAccounts: string[]; adopt: boolean; force: boolean }> = {}): DesiredState {
   return desiredStateFrom(
-    { secretName, refreshBeforeMs: hour, force: overrides.force ?? false, adopt: overrides.adopt ?? false, serviceAccounts: overrides.serviceAccounts ?? ["default"] },
+    {
+      secretName,
+      refreshBeforeMs: hour,
+      force: overrides.force ?? false,
+      adopt: overrides.adopt ?? false,
+      serviceAccounts: overrides.serviceAccounts ?? ["default"],
+    },
     ["public.ecr.aws"],
   );
 }
@@ -38,11 +44,7 @@ function token(clock: FakeClock, password: string): RegistryToken {
 async function planNow(namespace: string, want: DesiredState, clock: FakeClock): Promise<NamespacePlan> {
   const secret = await readSecret(admin, namespace, secretName);
   const serviceAccounts = (await admin.listNamespacedServiceAccount({ namespace })).items.map(toObservedServiceAccount);
-  return planNamespace(
-    { namespace, terminating: false, secret: secret ? toObservedSecret(secret) : undefined, serviceAccounts },
-    want,
-    new Date(clock.now()),
-  );
+  return planNamespace({ namespace, terminating: false, secret: secret ? toObservedSecret(secret) : undefined, serviceAccounts }, want, new Date(clock.now()));
 }
 
 function context(want: DesiredState, clock: FakeClock, registryToken: RegistryToken | undefined, client: CoreV1Api = core): ApplyContext {
@@ -90,9 +92,14 @@ describe("applyNamespacePlan", () => {
     const want = desired({ serviceAccounts: [] });
     await applyNamespacePlan(context(want, clock, token(clock, "pw-first-00001")), await planNow(ns, want, clock));
     const created = await readSecret(admin, ns);
-    await admin.patchNamespacedSecret(
-      { name: secretName, namespace: ns, body: [{ op: "add", path: "/metadata/labels/team", value: "payments" }, { op: "add", path: "/metadata/annotations", value: { "note/owner": "ops" } }] },
-    );
+    await admin.patchNamespacedSecret({
+      name: secretName,
+      namespace: ns,
+      body: [
+        { op: "add", path: "/metadata/labels/team", value: "payments" },
+        { op: "add", path: "/metadata/annotations", value: { "note/owner": "ops" } },
+      ],
+    });
 
     await clock.advance(11.5 * hour); // within the refresh window: due
     const plan = await planNow(ns, want, clock);
@@ -113,7 +120,11 @@ describe("applyNamespacePlan", () => {
     await createNamespaces(admin, [ns]);
     await admin.createNamespacedSecret({
       namespace: ns,
-      body: { metadata: { name: secretName, labels: { owner: "someone" } }, type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": Buffer.from('{"auths":{}}').toString("base64") } },
+      body: {
+        metadata: { name: secretName, labels: { owner: "someone" } },
+        type: "kubernetes.io/dockerconfigjson",
+        data: { ".dockerconfigjson": Buffer.from('{"auths":{}}').toString("base64") },
+      },
     });
     const before = await readSecret(admin, ns);
     const clock = new FakeClock();
@@ -184,7 +195,14 @@ describe("applyNamespacePlan", () => {
     const want = desired({ serviceAccounts: [] });
     const plan = await planNow(ns, want, clock);
     assert.equal(plan.secret, SecretAction.create);
-    await admin.createNamespacedSecret({ namespace: ns, body: { metadata: { name: secretName }, type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": Buffer.from('{"auths":{}}').toString("base64") } } });
+    await admin.createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name: secretName },
+        type: "kubernetes.io/dockerconfigjson",
+        data: { ".dockerconfigjson": Buffer.from('{"auths":{}}').toString("base64") },
+      },
+    });
 
     const outcome = await applyNamespacePlan(context(want, clock, token(clock, "pw-appears-001")), plan);
 
@@ -200,7 +218,11 @@ describe("applyNamespacePlan", () => {
     const clock = new FakeClock();
     const want = desired();
     const plan = await planNow(ns, want, clock);
-    await admin.patchNamespacedServiceAccount({ name: "default", namespace: ns, body: [{ op: "add", path: "/imagePullSecrets/-", value: { name: "added-meanwhile" } }] });
+    await admin.patchNamespacedServiceAccount({
+      name: "default",
+      namespace: ns,
+      body: [{ op: "add", path: "/imagePullSecrets/-", value: { name: "added-meanwhile" } }],
+    });
 
     const mark = auditMark();
     const outcome = await applyNamespacePlan({ core, desired: want, token: token(clock, "pw-sa-conflict1"), now: () => new Date(clock.now()) }, plan);
@@ -221,7 +243,11 @@ describe("applyNamespacePlan", () => {
     const plan = await planNow(ns, want, clock);
     assert.equal(plan.secret, SecretAction.skipFresh);
     await admin.deleteNamespacedSecret({ name: secretName, namespace: ns });
-    await admin.patchNamespacedServiceAccount({ name: "default", namespace: ns, body: [{ op: "add", path: "/imagePullSecrets/-", value: { name: "added-meanwhile" } }] });
+    await admin.patchNamespacedServiceAccount({
+      name: "default",
+      namespace: ns,
+      body: [{ op: "add", path: "/imagePullSecrets/-", value: { name: "added-meanwhile" } }],
+    });
 
     const mark = auditMark();
     const outcome = await applyNamespacePlan(context(want, clock, token(clock, "pw-deleted-002")), plan);
@@ -304,7 +330,10 @@ describe("patchServiceAccount", () => {
     const stale = read.metadata?.resourceVersion ?? "";
     await admin.patchNamespacedServiceAccount({ name: "default", namespace: ns, body: [{ op: "add", path: "/metadata/labels", value: { bumped: "yes" } }] });
 
-    const error = await patchServiceAccount(core, ns, "default", stale, ["keep-me", secretName], new FakeClock()).then(() => undefined, (e: unknown) => e);
+    const error = await patchServiceAccount(core, ns, "default", stale, ["keep-me", secretName], new FakeClock()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.equal(classifyKubeError(error), KubeErrorKind.conflict);
     assert.deepEqual(await pullSecretsOf(ns), ["keep-me"]);
 

@@ -27,7 +27,9 @@ async function kubeconfigFile(config: object): Promise<string> {
 /** A kubeconfig with one context `name`, current, for a cluster at `server`. */
 function singleContext(name: string, server: string): object {
   return {
-    apiVersion: "v1", kind: "Config", "current-context": name,
+    apiVersion: "v1",
+    kind: "Config",
+    "current-context": name,
     clusters: [{ name: `${name}-cluster`, cluster: { server } }],
     users: [{ name: `${name}-user`, user: { token: "not-a-real-token" } }],
     contexts: [{ name, context: { cluster: `${name}-cluster`, user: `${name}-user` } }],
@@ -74,7 +76,10 @@ describe("loadKubeConfig", () => {
   test("a file that is not a kubeconfig: one line", async () => {
     const path = join(await mkdtemp(join(tmpdir(), "kube-client-")), "kubeconfig");
     await writeFile(path, "clusters: [\n  - : : :\n");
-    assertOneLineKubeConfigError(thrown(() => loadKubeConfig({ kubeconfig: path })), new RegExp(`^cannot read ${path}: `));
+    assertOneLineKubeConfigError(
+      thrown(() => loadKubeConfig({ kubeconfig: path })),
+      new RegExp(`^cannot read ${path}: `),
+    );
   });
 
   test("an unknown context: one line naming it", () => {
@@ -84,7 +89,10 @@ describe("loadKubeConfig", () => {
 
   test("a kubeconfig without a cluster: one line", async () => {
     const empty = await kubeconfigFile({ apiVersion: "v1", kind: "Config", clusters: [], users: [], contexts: [] });
-    assertOneLineKubeConfigError(thrown(() => loadKubeConfig({ kubeconfig: empty })), /^no Kubernetes cluster configured/);
+    assertOneLineKubeConfigError(
+      thrown(() => loadKubeConfig({ kubeconfig: empty })),
+      /^no Kubernetes cluster configured/,
+    );
   });
 
   test("without --kubeconfig, KUBECONFIG is read (client-node's default)", async () => {
@@ -140,9 +148,17 @@ describe("apiClient", () => {
 describe("a server certificate we cannot trust", () => {
   test("a kubeconfig without the cluster's CA: not trusted, not signed by the kubeconfig's CA", async () => {
     const path = await kubeconfigFile(singleContext("no-ca", testenvServer));
-    const error = await coreApi(loadKubeConfig({ kubeconfig: path })).listNamespace().then(() => undefined, (e: unknown) => e);
+    const error = await coreApi(loadKubeConfig({ kubeconfig: path }))
+      .listNamespace()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.equal(classifyKubeError(error), KubeErrorKind.untrustedCertificate, String(error));
-    assert.match(kubeErrorMessage(error), /^the API server's certificate is not trusted: .*\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)$/);
+    assert.match(
+      kubeErrorMessage(error),
+      /^the API server's certificate is not trusted: .*\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)$/,
+    );
   });
 
   test("an address the certificate does not name", async () => {
@@ -150,9 +166,17 @@ describe("a server certificate we cannot trust", () => {
     const proxy = await apiProxy(adminKc, "127.0.0.2");
     await proxy.listen();
     try {
-      const error = await coreApi(proxy.kc).listNamespace().then(() => undefined, (e: unknown) => e);
+      const error = await coreApi(proxy.kc)
+        .listNamespace()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       assert.equal(classifyKubeError(error), KubeErrorKind.untrustedCertificate, String(error));
-      assert.equal(kubeErrorMessage(error), "the API server's certificate is not trusted: it is not issued for the server address in the kubeconfig (ERR_TLS_CERT_ALTNAME_INVALID)");
+      assert.equal(
+        kubeErrorMessage(error),
+        "the API server's certificate is not trusted: it is not issued for the server address in the kubeconfig (ERR_TLS_CERT_ALTNAME_INVALID)",
+      );
     } finally {
       await proxy.close();
     }

@@ -31,7 +31,11 @@ async function cluster(prefix: string): Promise<{ served: string; bare: string; 
   await createNamespaces(admin, [home]);
   await admin.createNamespacedSecret({
     namespace: served,
-    body: { metadata: { name: secretName, labels: { owner: prefix } }, type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": Buffer.from('{"auths":{}}').toString("base64") } },
+    body: {
+      metadata: { name: secretName, labels: { owner: prefix } },
+      type: "kubernetes.io/dockerconfigjson",
+      data: { ".dockerconfigjson": Buffer.from('{"auths":{}}').toString("base64") },
+    },
   });
   await admin.createNamespacedSecret({ namespace: served, body: { metadata: { name: "db-password" }, stringData: { password: "hunter2" } } });
   for (const ns of [served, bare]) await createServiceAccount(admin, ns, "default", ["keep-me"]);
@@ -47,7 +51,13 @@ describe("gatherCluster", () => {
     const snapshot = await gatherCluster(coreApi(me.kc), secretName, []);
 
     const mine = snapshot.namespaces.filter((ns) => ns.name === served || ns.name === bare);
-    assert.deepEqual(mine.map((ns) => [ns.name, ns.labels["team"], ns.terminating]).sort(), [[served, "gather-plain", false], [bare, "gather-plain", false]].sort());
+    assert.deepEqual(
+      mine.map((ns) => [ns.name, ns.labels["team"], ns.terminating]).sort(),
+      [
+        [served, "gather-plain", false],
+        [bare, "gather-plain", false],
+      ].sort(),
+    );
     const secret = snapshot.secrets.get(served);
     assert.equal(secret?.name, secretName);
     assert.equal(secret?.namespace, served);
@@ -56,7 +66,10 @@ describe("gatherCluster", () => {
     assert.deepEqual(secret?.labels, { owner: "gather-plain" });
     assert.ok(secret?.resourceVersion);
     assert.equal(snapshot.secrets.has(bare), false);
-    assert.ok([...snapshot.secrets.values()].every((s) => s.name === secretName), "no other secret is read");
+    assert.ok(
+      [...snapshot.secrets.values()].every((s) => s.name === secretName),
+      "no other secret is read",
+    );
     assert.equal(snapshot.serviceAccounts.size, 0);
 
     const calls = callsBy(mark, me.username);
@@ -72,8 +85,14 @@ describe("gatherCluster", () => {
 
     const mark = auditMark();
     const one = await gatherCluster(core, secretName, ["default"]);
-    assert.deepEqual(one.serviceAccounts.get(served)?.map((sa) => [sa.name, sa.imagePullSecrets]), [["default", ["keep-me"]]]);
-    assert.deepEqual(one.serviceAccounts.get(bare)?.map((sa) => sa.name), ["default"]);
+    assert.deepEqual(
+      one.serviceAccounts.get(served)?.map((sa) => [sa.name, sa.imagePullSecrets]),
+      [["default", ["keep-me"]]],
+    );
+    assert.deepEqual(
+      one.serviceAccounts.get(bare)?.map((sa) => sa.name),
+      ["default"],
+    );
     assert.ok(one.serviceAccounts.get(served)?.[0]?.resourceVersion);
     const saLists = callsBy(mark, me.username).filter((c) => c.resource === "serviceaccounts");
     assert.equal(saLists.length, 1);
@@ -81,7 +100,13 @@ describe("gatherCluster", () => {
 
     const markAll = auditMark();
     const all = await gatherCluster(core, secretName, ["*"]);
-    assert.deepEqual(all.serviceAccounts.get(served)?.map((sa) => sa.name).sort(), ["builder", "default"]);
+    assert.deepEqual(
+      all.serviceAccounts
+        .get(served)
+        ?.map((sa) => sa.name)
+        .sort(),
+      ["builder", "default"],
+    );
     const listAll = callsBy(markAll, me.username).filter((c) => c.resource === "serviceaccounts");
     assert.equal(listAll.length, 1);
     assert.doesNotMatch(listAll[0]?.requestURI ?? "", /fieldSelector/);

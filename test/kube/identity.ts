@@ -43,7 +43,9 @@ export async function serviceAccountIdentity(namespace: string, name: string, ro
   const cluster = admin.getCurrentCluster();
   assert.ok(cluster);
   const config = {
-    apiVersion: "v1", kind: "Config", "current-context": "sa",
+    apiVersion: "v1",
+    kind: "Config",
+    "current-context": "sa",
     clusters: [{ name: "testenv", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
     users: [{ name, user: { token } }],
     contexts: [{ name: "sa", context: { cluster: "testenv", user: name } }],

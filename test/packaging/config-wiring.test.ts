@@ -7,7 +7,17 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { EarlyExit, parseConfig, type Config } from "../../src/config.ts";
 import {
-  chartCombinations, deployDir, helmTemplate, kustomize, mainContainer, overlayNames, parseManifests, podTemplate, workloads, type Container, type Manifest,
+  chartCombinations,
+  deployDir,
+  helmTemplate,
+  kustomize,
+  mainContainer,
+  overlayNames,
+  parseManifests,
+  podTemplate,
+  workloads,
+  type Container,
+  type Manifest,
 } from "./support.ts";
 
 /** Read by the AWS SDK's default credential chain, not by our CLI. */
@@ -51,14 +61,21 @@ async function allWorkloads(): Promise<Found[]> {
   return found;
 }
 
-interface Rule { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  resourceNames?: string[];
+  verbs: string[];
+}
 
 /** Whether some Role or ClusterRole among the manifests allows the verb on the named object. */
 function allows(manifests: readonly Manifest[], kinds: readonly string[], group: string, resource: string, name: string, verb: string): boolean {
   return manifests
     .filter((m) => kinds.includes(m.kind))
     .flatMap((m) => (m as Manifest & { rules: Rule[] }).rules)
-    .some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb) && (!r.resourceNames || r.resourceNames.includes(name)));
+    .some(
+      (r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb) && (!r.resourceNames || r.resourceNames.includes(name)),
+    );
 }
 
 function configOf(source: string, container: Container): Config {
@@ -87,7 +104,9 @@ describe("manifests and the CLI agree", async () => {
     for (const [source, workload] of found) {
       const container = mainContainer(podTemplate(workload));
       const command = container.args?.[0] === "run" ? "run" : "sync";
-      const unknown = (container.env ?? []).map((e) => e.name).filter((name) => !known[command].has(name) && !awsSdkVariables.includes(name) && name !== "POD_NAME");
+      const unknown = (container.env ?? [])
+        .map((e) => e.name)
+        .filter((name) => !known[command].has(name) && !awsSdkVariables.includes(name) && name !== "POD_NAME");
       assert.deepEqual(unknown, [], `${source} sets variables nothing reads`);
     }
   });
@@ -107,12 +126,22 @@ describe("manifests and the CLI agree", async () => {
       assert.equal(controller.metricsBindAddress?.port, port("metrics"), source);
       // The Lease it will read, make and renew is the one its namespaced Role names.
       for (const verb of ["get", "create", "update"]) {
-        assert.ok(allows(manifests, ["Role"], "coordination.k8s.io", "leases", controller.leaderElectionId, verb), `${source}: Role does not allow ${verb} on Lease ${controller.leaderElectionId}`);
+        assert.ok(
+          allows(manifests, ["Role"], "coordination.k8s.io", "leases", controller.leaderElectionId, verb),
+          `${source}: Role does not allow ${verb} on Lease ${controller.leaderElectionId}`,
+        );
       }
       // --prune deletes the secret; without it, nothing may delete.
-      assert.equal(allows(manifests, ["ClusterRole"], "", "secrets", "ecr-public-token", "delete"), controller.prune, `${source}: delete on secrets must follow --prune`);
+      assert.equal(
+        allows(manifests, ["ClusterRole"], "", "secrets", "ecr-public-token", "delete"),
+        controller.prune,
+        `${source}: delete on secrets must follow --prune`,
+      );
     }
-    assert.ok(controllers.some(([, w]) => configOf("", mainContainer(podTemplate(w))).controller?.prune), "no prune case was checked");
+    assert.ok(
+      controllers.some(([, w]) => configOf("", mainContainer(podTemplate(w))).controller?.prune),
+      "no prune case was checked",
+    );
   });
 
   test("the original's TARGET_NAMESPACES reaches the sync unchanged", () => {

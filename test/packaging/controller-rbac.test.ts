@@ -60,10 +60,17 @@ describe("overlays/controller under real RBAC", () => {
   test("leads through its Lease, gets ready and serves a new namespace", async () => {
     const kubeconfig = await account(home, true);
     const controller = await startController([...deploymentArgs(), "--kubeconfig", kubeconfig], {
-      TARGET_NAMESPACES: `${prefix}-*`, POD_NAMESPACE: home, POD_NAME: "ctl-pod-0", KUBECONFIG: undefined,
+      TARGET_NAMESPACES: `${prefix}-*`,
+      POD_NAMESPACE: home,
+      POD_NAME: "ctl-pod-0",
+      KUBECONFIG: undefined,
     });
     try {
-      const holder = await eventually("the Lease", async () => (await leases.readNamespacedLease({ name: "ecr-public-creds-helper", namespace: home }).catch(() => undefined))?.spec?.holderIdentity, 20_000);
+      const holder = await eventually(
+        "the Lease",
+        async () => (await leases.readNamespacedLease({ name: "ecr-public-creds-helper", namespace: home }).catch(() => undefined))?.spec?.holderIdentity,
+        20_000,
+      );
       assert.equal(holder, "ctl-pod-0");
       await eventually("ready", async () => (await readyz(controller)) === 200, 20_000);
       await createNamespaces(core, [`${prefix}-new`]);
@@ -77,7 +84,10 @@ describe("overlays/controller under real RBAC", () => {
     const namespace = uniqueName("ctl-norole");
     const kubeconfig = await account(namespace, false);
     const controller = await startController([...deploymentArgs(), "--kubeconfig", kubeconfig], {
-      TARGET_NAMESPACES: `${prefix}-*`, POD_NAMESPACE: namespace, POD_NAME: "ctl-pod-1", KUBECONFIG: undefined,
+      TARGET_NAMESPACES: `${prefix}-*`,
+      POD_NAMESPACE: namespace,
+      POD_NAME: "ctl-pod-1",
+      KUBECONFIG: undefined,
     });
     try {
       await eventually("a refused Lease call in the log", async () => controller.logs.some((l) => /forbidden|403/i.test(JSON.stringify(l))), 20_000);

@@ -108,7 +108,10 @@ function inStage(stages: readonly Stage[], dirs: Readonly<Record<string, string>
 export async function contextFilter(context: string): Promise<(path: string) => boolean> {
   const file = join(context, ".dockerignore");
   const patterns = existsSync(file)
-    ? (await readFile(file, "utf8")).split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"))
+    ? (await readFile(file, "utf8"))
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l !== "" && !l.startsWith("#"))
     : [];
   return (path) => {
     const chain = path.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"));

@@ -4,7 +4,17 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { uniqueName } from "../support/kube.ts";
 import {
-  chartCombinations, chartDir, find, helm, helmTemplate, mainContainer, parseManifests, podTemplate, serverDryRun, workloads, type Manifest,
+  chartCombinations,
+  chartDir,
+  find,
+  helm,
+  helmTemplate,
+  mainContainer,
+  parseManifests,
+  podTemplate,
+  serverDryRun,
+  workloads,
+  type Manifest,
 } from "./support.ts";
 
 function envOf(manifests: readonly Manifest[]): Map<string, string> {
@@ -29,8 +39,15 @@ describe("helm chart", () => {
       const yaml = await helmTemplate(namespace, sets);
       const manifests = parseManifests(yaml);
       const [mode, auth] = name.split("/");
-      assert.deepEqual(workloads(manifests).map((m) => m.kind), [mode === "cronjob" ? "CronJob" : "Deployment"]);
-      assert.equal(manifests.some((m) => m.kind === "Role"), mode === "controller", "lease Role only for the controller");
+      assert.deepEqual(
+        workloads(manifests).map((m) => m.kind),
+        [mode === "cronjob" ? "CronJob" : "Deployment"],
+      );
+      assert.equal(
+        manifests.some((m) => m.kind === "Role"),
+        mode === "controller",
+        "lease Role only for the controller",
+      );
       for (const m of manifests.filter((m) => m.kind !== "ClusterRole" && m.kind !== "ClusterRoleBinding")) {
         assert.equal(m.metadata.namespace, namespace, `${m.kind} ${m.metadata.name} is not in the release namespace`);
       }
@@ -48,7 +65,10 @@ describe("helm chart", () => {
   test("secretName narrows the RBAC rules and reaches the container", async () => {
     const manifests = parseManifests(await helmTemplate("ns-a", ["secretName=ecr-pull"]));
     const role = find(manifests, "ClusterRole") as Manifest & { rules: Array<{ resourceNames?: string[] }> };
-    assert.deepEqual(role.rules.flatMap((r) => r.resourceNames ?? []), ["ecr-pull"]);
+    assert.deepEqual(
+      role.rules.flatMap((r) => r.resourceNames ?? []),
+      ["ecr-pull"],
+    );
     assert.equal(envOf(manifests).get("SECRET_NAME"), "ecr-pull");
   });
 
@@ -66,7 +86,10 @@ describe("helm chart", () => {
   test("leaderElect=false runs without --leader-elect and without the lease Role", async () => {
     const manifests = parseManifests(await helmTemplate("ns-a", ["mode=controller", "leaderElect=false", "replicas=1"]));
     assert.deepEqual(mainContainer(podTemplate(find(manifests, "Deployment"))).args, ["run"]);
-    assert.equal(manifests.some((m) => m.kind === "Role"), false);
+    assert.equal(
+      manifests.some((m) => m.kind === "Role"),
+      false,
+    );
   });
 
   test("values that cannot work fail with one clear line", async () => {

@@ -20,7 +20,11 @@ interface Lockfile {
   packages: Record<string, { version?: string; dev?: boolean; optional?: boolean }>;
 }
 
-const pkg = JSON.parse(await readFile(join(repoRoot, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(await readFile(join(repoRoot, "package.json"), "utf8")) as {
+  version: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 const lock = JSON.parse(await readFile(join(repoRoot, "package-lock.json"), "utf8")) as Lockfile;
 const stages: Stage[] = parseDockerfile(await readFile(join(repoRoot, "Dockerfile"), "utf8"));
 const final = stage(stages, undefined);
@@ -30,7 +34,10 @@ const app = join(root, "app");
 
 /** The image's CLI: the Node running this test (the same release the image pins) with the ENTRYPOINT's flags, in the image's folder. */
 function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof run> {
-  return run(process.execPath, [...imageRuntime().nodeFlags, join(app, "dist", "cli.js"), ...args], { cwd: app, env: { ...imageRuntime().env, PATH: process.env["PATH"], ...env } });
+  return run(process.execPath, [...imageRuntime().nodeFlags, join(app, "dist", "cli.js"), ...args], {
+    cwd: app,
+    env: { ...imageRuntime().env, PATH: process.env["PATH"], ...env },
+  });
 }
 
 describe("image steps", () => {
@@ -41,7 +48,8 @@ describe("image steps", () => {
     const dirs = { build: join(root, "build"), final: app };
     // `node` on PATH is the Node running this test, as the base image's is its pinned Node.
     const path = `${dirname(process.execPath)}:${process.env["PATH"] ?? ""}`;
-    const sh = async (line: string, cwd: string): Promise<void> => void (await runOk("sh", ["-c", line], { cwd, env: { ...process.env, PATH: path, npm_config_loglevel: "error" } }));
+    const sh = async (line: string, cwd: string): Promise<void> =>
+      void (await runOk("sh", ["-c", line], { cwd, env: { ...process.env, PATH: path, npm_config_loglevel: "error" } }));
     for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
     await replayStage(stages, "build", repoRoot, dirs, sh);
     await replayStage(stages, undefined, repoRoot, dirs, sh, { runLines: false });
@@ -53,8 +61,14 @@ describe("image steps", () => {
     const node = lock.packages["node_modules/node"]?.version;
     assert.ok(node, "the node devDependency is not in package-lock.json");
     assert.equal(process.version, `v${node}`);
-    assert.deepEqual(stages.map((s) => s.from), stages.map(() => `node:${node}-bookworm-slim`));
-    assert.deepEqual(stages.map((s) => s.name), ["build", undefined]);
+    assert.deepEqual(
+      stages.map((s) => s.from),
+      stages.map(() => `node:${node}-bookworm-slim`),
+    );
+    assert.deepEqual(
+      stages.map((s) => s.name),
+      ["build", undefined],
+    );
   });
 
   test("the build stage is `npm ci --ignore-scripts`, then `npm run build`", () => {
@@ -64,7 +78,10 @@ describe("image steps", () => {
   test("the final image holds the bundle, its licences and package.json, and no node_modules", async () => {
     assert.deepEqual((await readdir(app)).sort(), ["dist", "package.json"]);
     assert.deepEqual((await readdir(join(app, "dist"))).sort(), ["cli.js", "third-party-licenses.txt"]);
-    assert.deepEqual(argsOf(final, "RUN").map((line) => line.split(/\s+/)[0]), ["rm"]);
+    assert.deepEqual(
+      argsOf(final, "RUN").map((line) => line.split(/\s+/)[0]),
+      ["rm"],
+    );
   });
 
   test("third-party-licenses.txt names every production dependency, with its licence text", async () => {
@@ -89,7 +106,15 @@ describe("image steps", () => {
 
   test(".dockerignore keeps keys and local builds out of the context, and lets in what COPY needs", async () => {
     const inContext = await contextFilter(repoRoot);
-    for (const path of [".testenv/env", ".testenv/pki/sa.key", "node_modules/typescript", "dist/cli.js", ".git/config", "test/packaging/support.ts", "src/config.test.ts"]) {
+    for (const path of [
+      ".testenv/env",
+      ".testenv/pki/sa.key",
+      "node_modules/typescript",
+      "dist/cli.js",
+      ".git/config",
+      "test/packaging/support.ts",
+      "src/config.test.ts",
+    ]) {
       assert.equal(inContext(path), false, `${path} would be sent to the builder`);
     }
     const copied = argsOf(stage(stages, "build"), "COPY").flatMap((a) => a.split(/\s+/).slice(0, -1));
@@ -109,7 +134,10 @@ describe("image steps", () => {
   test("the bundle exchanges a projected service-account token for AWS credentials", async () => {
     const vars = testenvVars();
     const namespace = uniqueName("image");
-    for (const args of [["create", "namespace", namespace], ["-n", namespace, "create", "serviceaccount", "ecr-public-creds-helper"]]) {
+    for (const args of [
+      ["create", "namespace", namespace],
+      ["-n", namespace, "create", "serviceaccount", "ecr-public-creds-helper"],
+    ]) {
       const made = await kubectl(args);
       assert.equal(made.code, 0, made.stderr);
     }
@@ -133,7 +161,10 @@ describe("image steps", () => {
     });
     assert.equal(result.code, 0, result.stderr);
     const calls = (await emulator().issued()).webIdentity.filter((c) => c.webIdentityToken === token.stdout.trim());
-    assert.deepEqual(calls.map((c) => [c.roleArn, c.accepted]), [[roleArn, true]]);
+    assert.deepEqual(
+      calls.map((c) => [c.roleArn, c.accepted]),
+      [[roleArn, true]],
+    );
     const secret = await kubectl(["-n", namespace, "get", "secret", "ecr-public-token", "-o", "jsonpath={.type}"]);
     assert.equal(secret.stdout, "kubernetes.io/dockerconfigjson", secret.stderr);
   });

@@ -7,7 +7,16 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, test } from "node:test";
 import {
-  deployDir, ensureServiceAccount, find, kustomize, mainContainer, overlayNames, parseManifests, podTemplate, serverDryRun, type Manifest,
+  deployDir,
+  ensureServiceAccount,
+  find,
+  kustomize,
+  mainContainer,
+  overlayNames,
+  parseManifests,
+  podTemplate,
+  serverDryRun,
+  type Manifest,
 } from "./support.ts";
 
 const build = async (overlay: string): Promise<Manifest[]> => parseManifests(await kustomize(join(deployDir, "overlays", overlay)));
@@ -36,7 +45,7 @@ describe("kustomize overlays", () => {
   }
 
   test("the dry-run can fail: an invalid schedule is refused by the API server", async () => {
-    const yaml = (await kustomize(join(deployDir, "overlays", "cronjob"))).replace('schedule: \'*/10 * * * *\'', "schedule: every ten minutes");
+    const yaml = (await kustomize(join(deployDir, "overlays", "cronjob"))).replace("schedule: '*/10 * * * *'", "schedule: every ten minutes");
     assert.match(yaml, /every ten minutes/);
     const result = await serverDryRun(yaml);
     assert.notEqual(result.code, 0);
@@ -48,16 +57,22 @@ describe("kustomize overlays", () => {
     const expectations: Record<string, (m: Manifest[]) => void> = {
       "eks-irsa": (m) => assert.match(find(m, "ServiceAccount").metadata.annotations?.["eks.amazonaws.com/role-arn"] ?? "", /^arn:aws:iam::\d{12}:role\//),
       "static-keys": (m) => assert.match(env(find(m, "Deployment")).get("AWS_SECRET_ACCESS_KEY") ?? "", /aws-credentials/),
-      "oidc-federation": (m) => assert.equal(env(find(m, "Deployment")).get("AWS_WEB_IDENTITY_TOKEN_FILE"), "/var/run/secrets/sts.amazonaws.com/serviceaccount/token"),
+      "oidc-federation": (m) =>
+        assert.equal(env(find(m, "Deployment")).get("AWS_WEB_IDENTITY_TOKEN_FILE"), "/var/run/secrets/sts.amazonaws.com/serviceaccount/token"),
     };
     for (const [component, check] of Object.entries(expectations)) {
       // What docs/install.md tells users to write: the controller plus one component.
-      await writeFile(join(dir, "kustomization.yaml"), [
-        "apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization",
-        // kustomize takes only relative paths, even to directories outside the root.
-        `resources: [${relative(dir, join(deployDir, "overlays", "controller"))}]`,
-        `components: [${relative(dir, join(deployDir, "components", component))}]`, "",
-      ].join("\n"));
+      await writeFile(
+        join(dir, "kustomization.yaml"),
+        [
+          "apiVersion: kustomize.config.k8s.io/v1beta1",
+          "kind: Kustomization",
+          // kustomize takes only relative paths, even to directories outside the root.
+          `resources: [${relative(dir, join(deployDir, "overlays", "controller"))}]`,
+          `components: [${relative(dir, join(deployDir, "components", component))}]`,
+          "",
+        ].join("\n"),
+      );
       const yaml = await kustomize(dir);
       check(parseManifests(yaml));
       // The selection survives the patch (a strategic merge keyed by env name).
@@ -70,7 +85,9 @@ describe("kustomize overlays", () => {
   test("base: restricted namespace, least-privilege ClusterRole bound to the service account", async () => {
     const base = parseManifests(await kustomize(join(deployDir, "base")));
     assert.equal(find(base, "Namespace").metadata.labels?.["pod-security.kubernetes.io/enforce"], "restricted");
-    const role = find(base, "ClusterRole", "ecr-public-creds-helper") as Manifest & { rules: Array<{ resources: string[]; verbs: string[]; resourceNames?: string[] }> };
+    const role = find(base, "ClusterRole", "ecr-public-creds-helper") as Manifest & {
+      rules: Array<{ resources: string[]; verbs: string[]; resourceNames?: string[] }>;
+    };
     // Nothing may delete, and only `create` on secrets goes without a resourceName.
     for (const rule of role.rules) {
       assert.ok(!rule.verbs.includes("delete") && !rule.verbs.includes("*"), JSON.stringify(rule));
@@ -99,16 +116,25 @@ describe("kustomize overlays", () => {
       readinessProbe: { httpGet: { path: string; port: string } };
     };
     assert.deepEqual(container.args, ["run", "--leader-elect"]);
-    assert.deepEqual(container.ports.map((p) => [p.name, p.containerPort]), [["metrics", 8080], ["health", 8081]]);
+    assert.deepEqual(
+      container.ports.map((p) => [p.name, p.containerPort]),
+      [
+        ["metrics", 8080],
+        ["health", 8081],
+      ],
+    );
     assert.deepEqual([container.livenessProbe.httpGet.path, container.readinessProbe.httpGet.path], ["/healthz", "/readyz"]);
     assert.equal(env(deployment).get("POD_NAMESPACE"), JSON.stringify({ fieldRef: { fieldPath: "metadata.namespace" } }));
     assert.equal(env(deployment).get("POD_NAME"), JSON.stringify({ fieldRef: { fieldPath: "metadata.name" } }));
     const role = find(manifests, "Role") as Manifest & { rules: Array<{ apiGroups: string[]; resourceNames?: string[]; verbs: string[] }> };
     assert.equal(role.metadata.namespace, "ecr-public-creds-helper");
-    assert.deepEqual(role.rules.map((r) => [r.apiGroups, r.resourceNames ?? [], r.verbs]), [
-      [["coordination.k8s.io"], [], ["create"]],
-      [["coordination.k8s.io"], ["ecr-public-creds-helper"], ["get", "update"]],
-    ]);
+    assert.deepEqual(
+      role.rules.map((r) => [r.apiGroups, r.resourceNames ?? [], r.verbs]),
+      [
+        [["coordination.k8s.io"], [], ["create"]],
+        [["coordination.k8s.io"], ["ecr-public-creds-helper"], ["get", "update"]],
+      ],
+    );
   });
 
   test("namespaced: no cluster-wide write right, and one Role per TARGET_NAMESPACES entry", async () => {
@@ -117,17 +143,26 @@ describe("kustomize overlays", () => {
     const readRole = find(manifests, "ClusterRole", "ecr-public-creds-helper-read") as Manifest & { rules: Array<{ verbs: string[] }> };
     for (const rule of readRole.rules) assert.deepEqual(rule.verbs, ["list"]);
     const targets = (env(find(manifests, "CronJob")).get("TARGET_NAMESPACES") ?? "").split(" ").sort();
-    const roleNamespaces = manifests.filter((m) => m.kind === "Role").map((m) => m.metadata.namespace).sort();
-    const bindingNamespaces = manifests.filter((m) => m.kind === "RoleBinding").map((m) => m.metadata.namespace).sort();
+    const roleNamespaces = manifests
+      .filter((m) => m.kind === "Role")
+      .map((m) => m.metadata.namespace)
+      .sort();
+    const bindingNamespaces = manifests
+      .filter((m) => m.kind === "RoleBinding")
+      .map((m) => m.metadata.namespace)
+      .sort();
     assert.deepEqual(roleNamespaces, targets);
     assert.deepEqual(bindingNamespaces, targets);
   });
 
   test("iam-permission.json allows exactly what the original's policy allowed", async () => {
-    const policy = JSON.parse(await readFile(join(deployDir, "base", "iam-permission.json"), "utf8")) as { Statement: Array<{ Effect: string; Action: string[]; Resource: string }> };
-    assert.deepEqual(policy.Statement.map((s) => [s.Effect, [...s.Action].sort(), s.Resource]), [
-      ["Allow", ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"], "*"],
-    ]);
+    const policy = JSON.parse(await readFile(join(deployDir, "base", "iam-permission.json"), "utf8")) as {
+      Statement: Array<{ Effect: string; Action: string[]; Resource: string }>;
+    };
+    assert.deepEqual(
+      policy.Statement.map((s) => [s.Effect, [...s.Action].sort(), s.Resource]),
+      [["Allow", ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"], "*"]],
+    );
   });
 
   test("examples/pod.yaml names the pull secret and is accepted", async () => {

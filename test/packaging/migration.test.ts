@@ -23,8 +23,18 @@ describe("migration from the archived script", () => {
     const namespace = uniqueName("legacy");
     assert.equal((await kubectl(["create", "namespace", namespace])).code, 0);
     // Exactly what the archived entrypoint.sh ran.
-    const legacy = await kubectl(["-n", namespace, "create", "secret", "docker-registry", "ecr-public-token",
-      "--docker-server=public.ecr.aws", "--docker-username=AWS", "--docker-password=legacy-token", "--docker-email=none"]);
+    const legacy = await kubectl([
+      "-n",
+      namespace,
+      "create",
+      "secret",
+      "docker-registry",
+      "ecr-public-token",
+      "--docker-server=public.ecr.aws",
+      "--docker-username=AWS",
+      "--docker-password=legacy-token",
+      "--docker-email=none",
+    ]);
     assert.equal(legacy.code, 0, legacy.stderr);
     const env = await cronjobEnv(namespace);
 
@@ -35,7 +45,10 @@ describe("migration from the archived script", () => {
 
     const adopted = await runCli(["sync"], { ...env, ADOPT: "true" });
     assert.equal(adopted.code, 0, adopted.stderr);
-    assert.ok(logLines(adopted).some((l) => l["namespace"] === namespace && l["action"] === "adopt"), "no adopt in the log");
+    assert.ok(
+      logLines(adopted).some((l) => l["namespace"] === namespace && l["action"] === "adopt"),
+      "no adopt in the log",
+    );
     const secret = await readSecret(core, namespace);
     assert.equal(secret?.metadata?.labels?.["app.kubernetes.io/managed-by"], "ecr-public-creds-helper");
     assert.notEqual(dockerConfig(secret).auths["public.ecr.aws"]?.password, "legacy-token");

@@ -55,7 +55,10 @@ describe("overlays/namespaced under real RBAC", () => {
     assert.equal(result.code, 0, result.stderr);
     for (const namespace of [inA, inB]) assert.ok(await readSecret(core, namespace), `no secret in ${namespace}`);
     const sa = await core.readNamespacedServiceAccount({ name: "default", namespace: inA });
-    assert.deepEqual(sa.imagePullSecrets?.map((r) => r.name), ["keep-me", "ecr-public-token"]);
+    assert.deepEqual(
+      sa.imagePullSecrets?.map((r) => r.name),
+      ["keep-me", "ecr-public-token"],
+    );
   });
 
   test("a namespace outside the list is refused by RBAC and reported, the rest still served", async () => {

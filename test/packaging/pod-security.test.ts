@@ -7,7 +7,18 @@ import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { uniqueName } from "../support/kube.ts";
 import {
-  chartCombinations, deployDir, ensureServiceAccount, find, helmTemplate, kubectl, kustomize, overlayNames, parseManifests, podTemplate, workloads, type PodTemplate,
+  chartCombinations,
+  deployDir,
+  ensureServiceAccount,
+  find,
+  helmTemplate,
+  kubectl,
+  kustomize,
+  overlayNames,
+  parseManifests,
+  podTemplate,
+  workloads,
+  type PodTemplate,
 } from "./support.ts";
 
 const namespace = uniqueName("pss");
@@ -20,7 +31,8 @@ async function createPod(name: string, template: PodTemplate): Promise<{ code: n
 async function templates(): Promise<Array<[string, PodTemplate]>> {
   const found: Array<[string, PodTemplate]> = [];
   for (const overlay of overlayNames()) {
-    for (const w of workloads(parseManifests(await kustomize(join(deployDir, "overlays", overlay))))) found.push([`kustomize ${overlay} ${w.kind}`, podTemplate(w)]);
+    for (const w of workloads(parseManifests(await kustomize(join(deployDir, "overlays", overlay)))))
+      found.push([`kustomize ${overlay} ${w.kind}`, podTemplate(w)]);
   }
   for (const { name, sets } of chartCombinations) {
     for (const w of workloads(parseManifests(await helmTemplate(namespace, sets)))) found.push([`helm ${name} ${w.kind}`, podTemplate(w)]);

@@ -17,7 +17,12 @@ export const chartDir = join(repoRoot, "charts", "ecr-public-creds-helper");
 export interface Manifest {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
   readonly [key: string]: unknown;
 }
 
@@ -30,10 +35,15 @@ export interface RunResult {
 /** Runs a program; resolves with its exit code and output instead of throwing. */
 export function run(file: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
   return new Promise((resolveRun) => {
-    const child = execFile(file, [...args], { env: options.env ?? process.env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolveRun({ code, stdout, stderr: stderr || (error && typeof error.code !== "number" ? error.message : "") });
-    });
+    const child = execFile(
+      file,
+      [...args],
+      { env: options.env ?? process.env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolveRun({ code, stdout, stderr: stderr || (error && typeof error.code !== "number" ? error.message : "") });
+      },
+    );
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
@@ -175,7 +185,10 @@ export const chartCombinations: ReadonlyArray<{ readonly name: string; readonly 
 
 /** Every overlay directory under deploy/overlays, so a new one is tested without a list to update. */
 export function overlayNames(): string[] {
-  return readdirSync(join(deployDir, "overlays"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  return readdirSync(join(deployDir, "overlays"), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
 }
 
 /** A kubeconfig that authenticates as a service account with a TokenRequest token, as a pod does. */
@@ -184,7 +197,10 @@ export async function tokenKubeconfig(namespace: string, serviceAccount: string)
   if (token.code !== 0) throw new Error(`create token ${namespace}/${serviceAccount}: ${token.stderr.trim()}`);
   const admin = JSON.parse(await readFile(var_(testenvVars(), "KUBECONFIG"), "utf8")) as { clusters: Array<{ name: string }> };
   const config = {
-    apiVersion: "v1", kind: "Config", "current-context": "sa", clusters: admin.clusters,
+    apiVersion: "v1",
+    kind: "Config",
+    "current-context": "sa",
+    clusters: admin.clusters,
     users: [{ name: "sa", user: { token: token.stdout.trim() } }],
     contexts: [{ name: "sa", context: { cluster: admin.clusters[0]?.name ?? "testenv", user: "sa" } }],
   };

@@ -16,7 +16,7 @@ const sha256 = (data: Buffer): string => `sha256:${createHash("sha256").update(d
 
 /** Writes `value` as a NUL-terminated, zero-padded octal field of `width` bytes. */
 function octal(header: Buffer, offset: number, width: number, value: number): void {
-  header.write(value.toString(8).padStart(width - 1, "0") + "\0", offset, width, "ascii");
+  header.write(`${value.toString(8).padStart(width - 1, "0")}\0`, offset, width, "ascii");
 }
 
 /**
@@ -39,7 +39,7 @@ export function tarOneFile(name: string, content: Buffer): Buffer {
   header.fill(0x20, 148, 156);
   let sum = 0;
   for (const byte of header) sum += byte;
-  header.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8, "ascii");
+  header.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8, "ascii");
 
   const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
   // Two zero blocks mark the end of the archive.

@@ -44,7 +44,7 @@ export async function startRegistry(options: { username: string; password: strin
     const htpasswd = join(work, "htpasswd");
     // Distribution only accepts bcrypt entries; args as an array, never a shell string.
     const { stdout } = await run("htpasswd", ["-Bbn", options.username, options.password]);
-    await writeFile(htpasswd, stdout.trim() + "\n", { mode: 0o600 });
+    await writeFile(htpasswd, `${stdout.trim()}\n`, { mode: 0o600 });
 
     let host = "";
     let lastError: Error | undefined;
@@ -70,10 +70,13 @@ export async function startRegistry(options: { username: string; password: strin
     const image = `${host}/demo/hello:1`;
     const policy = await writePolicy(work);
     await skopeo(work, [
-      "--policy", policy,
-      "copy", "--quiet",
+      "--policy",
+      policy,
+      "copy",
+      "--quiet",
       "--dest-tls-verify=false",
-      "--dest-creds", `${options.username}:${options.password}`,
+      "--dest-creds",
+      `${options.username}:${options.password}`,
       `oci:${layout}:${tag}`,
       `docker://${image}`,
     ]).catch((error: unknown) => {
@@ -108,10 +111,13 @@ export async function pullWithAuthFile(image: string, dockerConfigJson: string):
     const policy = await writePolicy(work);
     try {
       await skopeo(work, [
-        "--policy", policy,
-        "copy", "--quiet",
+        "--policy",
+        policy,
+        "copy",
+        "--quiet",
         "--src-tls-verify=false",
-        "--src-authfile", authFile,
+        "--src-authfile",
+        authFile,
         `docker://${image}`,
         `dir:${join(work, "image")}`,
       ]);

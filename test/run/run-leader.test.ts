@@ -18,7 +18,10 @@ test("leader election hands over on crash and on SIGTERM", async () => {
   await createNamespaces(core, [home]);
   const args = ["--namespaces", `${prefix}-*`, "--leader-elect", "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period", "500ms"];
   const start = (name: string): Promise<RunningController> => startController(args, { POD_NAMESPACE: home, POD_NAME: name });
-  const replicas = new Map([["replica-a", await start("replica-a")], ["replica-b", await start("replica-b")]]);
+  const replicas = new Map([
+    ["replica-a", await start("replica-a")],
+    ["replica-b", await start("replica-b")],
+  ]);
   try {
     const holder = async (): Promise<string | undefined> =>
       (await leases.readNamespacedLease({ name: "ecr-public-creds-helper", namespace: home }).catch(() => undefined))?.spec?.holderIdentity || undefined;

@@ -36,7 +36,10 @@ describe("run reacts to changes", () => {
       const read = await core.readNamespacedServiceAccount({ name: "default", namespace: ns });
       return read.imagePullSecrets?.length === 2 ? read : undefined;
     });
-    assert.deepEqual(sa.imagePullSecrets?.map((r) => r.name), ["vendor", "ecr-public-token"]);
+    assert.deepEqual(
+      sa.imagePullSecrets?.map((r) => r.name),
+      ["vendor", "ecr-public-token"],
+    );
   });
 
   test("the selected-namespaces gauge follows namespace events, not only resyncs", async () => {
@@ -51,7 +54,8 @@ describe("run reacts to changes", () => {
     const ns = `${prefix}-new`;
     await createServiceAccount(core, ns, "builder");
     await eventually("builder patched", async () =>
-      (await core.readNamespacedServiceAccount({ name: "builder", namespace: ns })).imagePullSecrets?.some((r) => r.name === "ecr-public-token"));
+      (await core.readNamespacedServiceAccount({ name: "builder", namespace: ns })).imagePullSecrets?.some((r) => r.name === "ecr-public-token"),
+    );
   });
 
   test("a deleted managed secret is put back", async () => {
@@ -70,7 +74,8 @@ describe("run reacts to changes", () => {
     const current = await readSecret(core, ns);
     assert.ok(current);
     await core.replaceNamespacedSecret({
-      name: "ecr-public-token", namespace: ns,
+      name: "ecr-public-token",
+      namespace: ns,
       body: { ...current, data: { ".dockerconfigjson": Buffer.from('{"auths":{"evil.example":{}}}').toString("base64") } },
     });
     await eventually("repaired", async () => (dockerConfig(await readSecret(core, ns)).auths["public.ecr.aws"] ? true : undefined));
@@ -85,8 +90,7 @@ describe("run reacts to changes", () => {
       { name: ns, body: [{ op: "remove", path: "/metadata/annotations/ecr-public-creds-helper~1ignore" }] },
       setHeaderOptions("Content-Type", "application/json-patch+json"),
     );
-    const event = await eventually("event", async () =>
-      (await core.listNamespacedEvent({ namespace: ns })).items.find((e) => e.reason === "ForeignSecret"));
+    const event = await eventually("event", async () => (await core.listNamespacedEvent({ namespace: ns })).items.find((e) => e.reason === "ForeignSecret"));
     assert.equal(event.involvedObject.kind, "Namespace");
     assert.equal(event.type, "Warning");
     assert.equal((await readSecret(core, ns))?.metadata?.resourceVersion, created.metadata?.resourceVersion);
@@ -126,13 +130,19 @@ describe("run --prune", () => {
     try {
       await eventually("secret", () => readSecret(core, ns));
       await eventually("sa patched", async () => (await core.readNamespacedServiceAccount({ name: "default", namespace: ns })).imagePullSecrets?.length === 2);
-      await core.patchNamespace({ name: ns, body: { metadata: { labels: { "pull-ecr": "no" } } } }, setHeaderOptions("Content-Type", "application/merge-patch+json"));
+      await core.patchNamespace(
+        { name: ns, body: { metadata: { labels: { "pull-ecr": "no" } } } },
+        setHeaderOptions("Content-Type", "application/merge-patch+json"),
+      );
       await eventually("secret removed", async () => (await readSecret(core, ns)) === undefined);
       const sa = await eventually("entry removed", async () => {
         const read = await core.readNamespacedServiceAccount({ name: "default", namespace: ns });
         return read.imagePullSecrets?.length === 1 ? read : undefined;
       });
-      assert.deepEqual(sa.imagePullSecrets?.map((r) => r.name), ["vendor"]);
+      assert.deepEqual(
+        sa.imagePullSecrets?.map((r) => r.name),
+        ["vendor"],
+      );
     } finally {
       await ctl.stop();
     }

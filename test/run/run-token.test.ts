@@ -55,7 +55,8 @@ describe("token refresh and fail-safe", () => {
         "ecr_public_creds_helper_leader",
         "ecr_public_creds_helper_fail_safe_active",
         "ecr_public_creds_helper_process_resident_memory_bytes",
-      ]) assert.ok(metrics.has(name), `missing ${name}`);
+      ])
+        assert.ok(metrics.has(name), `missing ${name}`);
       assert.equal(metrics.get("ecr_public_creds_helper_namespaces_selected"), 1);
       assert.equal(metrics.get("ecr_public_creds_helper_leader"), 1);
       assert.equal(metrics.get("ecr_public_creds_helper_fail_safe_active"), 0);
@@ -80,8 +81,10 @@ describe("token refresh and fail-safe", () => {
       assert.ok(Date.parse(String(secondLog?.["time"])) < Date.parse(String(first?.["expiresAt"])), "refreshed before the first token expired");
       const second = (await control.issued()).tokens.find((t) => t.expiresAt * 1000 === Date.parse(String(secondLog?.["expiresAt"])));
       assert.ok(second, "the emulator issued the token the controller logged");
-      await eventually("secret has the second token", async () =>
-        dockerConfig(await readSecret(core, ns)).auths["public.ecr.aws"]?.password === second?.password);
+      await eventually(
+        "secret has the second token",
+        async () => dockerConfig(await readSecret(core, ns)).auths["public.ecr.aws"]?.password === second?.password,
+      );
 
       // AWS fails from now on: at 6 s before expiry the secret must lose its credentials.
       await control.configure({ fault: { mode: "error500" } });
@@ -91,7 +94,8 @@ describe("token refresh and fail-safe", () => {
       await eventually("fail-safe log", async () => logged(ctl, /fail-safe engaged/));
       assert.equal(await readyz(ctl), 503);
       const event = await eventually("fail-safe Event", async () =>
-        (await core.listNamespacedEvent({ namespace: ns })).items.find((e) => e.reason === "FailSafeEngaged"));
+        (await core.listNamespacedEvent({ namespace: ns })).items.find((e) => e.reason === "FailSafeEngaged"),
+      );
       assert.deepEqual([event.involvedObject.kind, event.involvedObject.name, event.type], ["Pod", "helper-pod", "Warning"]);
 
       await control.configure({ fault: { mode: "none" } });
@@ -105,4 +109,3 @@ describe("token refresh and fail-safe", () => {
     }
   });
 });
-

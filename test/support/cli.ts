@@ -20,9 +20,19 @@ export const allOutput: string[] = [];
  * environment, the testenv's, JSON logs unless told otherwise, and `env` on top (undefined
  * removes a variable).
  */
-export function cliInvocation(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): { argv: string[]; env: Record<string, string> } {
+export function cliInvocation(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): { argv: string[]; env: Record<string, string> } {
   const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...imageRuntime().env, PATH: process.env["PATH"], HOME: process.env["HOME"], ...testenvVars(), LOG_FORMAT: "json", ...env })) {
+  for (const [k, v] of Object.entries({
+    ...imageRuntime().env,
+    PATH: process.env["PATH"],
+    HOME: process.env["HOME"],
+    ...testenvVars(),
+    LOG_FORMAT: "json",
+    ...env,
+  })) {
     if (v !== undefined) merged[k] = v;
   }
   return { argv: [process.execPath, ...imageRuntime().nodeFlags, join(repoRoot, "dist", "cli.js"), ...args], env: merged };
@@ -42,13 +52,19 @@ export function runCli(
   options: { timeoutMs?: number; terminal?: boolean } = {},
 ): Promise<CliResult> {
   const invocation = cliInvocation(args, env);
-  const [file = "", ...argv] = options.terminal ? ["script", "--quiet", "--return", "--command", invocation.argv.map(shellWord).join(" "), "/dev/null"] : invocation.argv;
+  const [file = "", ...argv] = options.terminal
+    ? ["script", "--quiet", "--return", "--command", invocation.argv.map(shellWord).join(" "), "/dev/null"]
+    : invocation.argv;
   return new Promise((resolveRun, reject) => {
     const child = spawn(file, argv, { env: invocation.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => void (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
     child.on("error", reject);
     child.on("close", (code) => {

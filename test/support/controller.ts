@@ -17,10 +17,10 @@ export interface RunningController {
 export async function startController(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Promise<RunningController> {
   const probePort = await freePort();
   const metricsPort = await freePort();
-  const { argv: [node = "", ...argv], env: merged } = cliInvocation(
-    ["run", `--health-probe-bind-address=127.0.0.1:${probePort}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`, ...args],
-    env,
-  );
+  const {
+    argv: [node = "", ...argv],
+    env: merged,
+  } = cliInvocation(["run", `--health-probe-bind-address=127.0.0.1:${probePort}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`, ...args], env);
   const child = spawn(node, argv, { env: merged, stdio: ["ignore", "pipe", "pipe"] });
   const logs: Array<Record<string, unknown>> = [];
   // allOutput gets whole lines (and stdout whole), so a token split across two reads of the
@@ -38,7 +38,9 @@ export async function startController(args: readonly string[], env: Readonly<Rec
       newline = buffer.indexOf("\n");
     }
   });
-  child.stdout?.on("data", (chunk: Buffer) => void (stdout += chunk.toString()));
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   // "close", not "exit": by then every line the process wrote has been read.
   const exited = new Promise<number | null>((resolve) =>
     child.on("close", (code) => {
@@ -61,7 +63,12 @@ export async function startController(args: readonly string[], env: Readonly<Rec
 }
 
 /** Polls every `intervalMs` until `check` returns a value other than undefined/null/false, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, intervalMs = 50): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -8,7 +8,12 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString("hex")}`;
 }
 
-export async function createNamespaces(core: CoreV1Api, names: readonly string[], labels: Record<string, string> = {}, annotations: Record<string, string> = {}): Promise<void> {
+export async function createNamespaces(
+  core: CoreV1Api,
+  names: readonly string[],
+  labels: Record<string, string> = {},
+  annotations: Record<string, string> = {},
+): Promise<void> {
   for (const name of names) await core.createNamespace({ body: { metadata: { name, labels, annotations } } });
 }
 

@@ -26,14 +26,20 @@ export interface SecretWebhook {
 }
 
 /** `decide` may act on the cluster before it answers: the API server waits for the verdict. */
-export async function startSecretWebhook(name: string, namespaceLabel: Readonly<Record<string, string>>, decide: (request: AdmissionRequest) => Verdict | Promise<Verdict>): Promise<SecretWebhook> {
+export async function startSecretWebhook(
+  name: string,
+  namespaceLabel: Readonly<Record<string, string>>,
+  decide: (request: AdmissionRequest) => Verdict | Promise<Verdict>,
+): Promise<SecretWebhook> {
   const requests: AdmissionRequest[] = [];
   // The API server's own serving certificate is valid for 127.0.0.1 and signed by the testenv CA.
   const server: Server = createServer(
     { cert: readFileSync(join(statePaths.pki, "apiserver.crt")), key: readFileSync(join(statePaths.pki, "apiserver.key")) },
     (req, res) => {
       let body = "";
-      req.on("data", (chunk: Buffer) => void (body += chunk.toString()));
+      req.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
       req.on("end", async () => {
         const review = JSON.parse(body) as { apiVersion: string; kind: string; request: AdmissionRequest };
         requests.push(review.request);
@@ -42,7 +48,10 @@ export async function startSecretWebhook(name: string, namespaceLabel: Readonly<
           res.writeHead(500).end("webhook failing on purpose");
           return;
         }
-        const response = verdict.kind === "allow" ? { uid: review.request.uid, allowed: true } : { uid: review.request.uid, allowed: false, status: { code: verdict.code, message: verdict.message } };
+        const response =
+          verdict.kind === "allow"
+            ? { uid: review.request.uid, allowed: true }
+            : { uid: review.request.uid, allowed: false, status: { code: verdict.code, message: verdict.message } };
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ apiVersion: review.apiVersion, kind: review.kind, response }));
       });
     },

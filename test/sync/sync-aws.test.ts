@@ -67,6 +67,12 @@ describe("AWS credentials and registries", () => {
       assert.ok(issued, `a private ECR token for ${host}`);
       assert.equal(auths[host]?.password, issued.password);
     }
-    assert.deepEqual(tokens.filter((t) => t.api === "ecr").map((t) => t.region).sort(), ["eu-west-1", "us-west-2"]);
+    assert.deepEqual(
+      tokens
+        .filter((t) => t.api === "ecr")
+        .map((t) => t.region)
+        .sort(),
+      ["eu-west-1", "us-west-2"],
+    );
   });
 });

@@ -62,7 +62,10 @@ describe("sync writes the pull secret", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await ecrPublicCalls(control), callsBefore, "no token request");
     const after = await Promise.all(names.map((ns) => readSecret(core, ns)));
-    assert.deepEqual(after.map((s) => s?.metadata?.resourceVersion), before.map((s) => s?.metadata?.resourceVersion));
+    assert.deepEqual(
+      after.map((s) => s?.metadata?.resourceVersion),
+      before.map((s) => s?.metadata?.resourceVersion),
+    );
     assert.match(String(logLines(result).at(-1)?.["msg"]), /3 fresh; no token request/);
   });
 

@@ -50,12 +50,17 @@ describe("an unreachable API server", () => {
     const port = await freePort(); // nothing listens there once freePort returns
     const dir = await mkdtemp(join(tmpdir(), "unreachable-"));
     const kubeconfig = join(dir, "kubeconfig");
-    await writeFile(kubeconfig, JSON.stringify({
-      apiVersion: "v1", kind: "Config", "current-context": "nowhere",
-      clusters: [{ name: "nowhere", cluster: { server: `https://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } }],
-      users: [{ name: "nobody", user: { token: "not-a-token" } }],
-      contexts: [{ name: "nowhere", context: { cluster: "nowhere", user: "nobody" } }],
-    }));
+    await writeFile(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        "current-context": "nowhere",
+        clusters: [{ name: "nowhere", cluster: { server: `https://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } }],
+        users: [{ name: "nobody", user: { token: "not-a-token" } }],
+        contexts: [{ name: "nowhere", context: { cluster: "nowhere", user: "nobody" } }],
+      }),
+    );
     const result = await runCli(["sync", "--kubeconfig", kubeconfig], { TARGET_NAMESPACES: "default" });
     assert.equal(result.code, 1, result.stderr);
     assert.match(oneErrorLine(result), new RegExp(`cannot read the cluster at https://127\\.0\\.0\\.1:${port}: ECONNREFUSED`));

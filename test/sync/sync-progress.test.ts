@@ -17,8 +17,14 @@ describe("progress line", () => {
 
   before(async () => {
     await emulator().reset();
-    await createNamespaces(core, Array.from({ length: 25 }, (_, i) => `${many}-${i}`));
-    await createNamespaces(core, Array.from({ length: 3 }, (_, i) => `${few}-${i}`));
+    await createNamespaces(
+      core,
+      Array.from({ length: 25 }, (_, i) => `${many}-${i}`),
+    );
+    await createNamespaces(
+      core,
+      Array.from({ length: 3 }, (_, i) => `${few}-${i}`),
+    );
   });
 
   test("in a terminal with text logs, 25 namespaces count up to 25/25 in place, below whole log lines", async () => {
@@ -26,14 +32,22 @@ describe("progress line", () => {
     assert.equal(result.code, 0, result.stdout);
     // Every count was drawn, in order...
     const counts = [...result.stdout.matchAll(new RegExp(progress, "g"))].map((m) => Number(m[1]));
-    assert.deepEqual([...new Set(counts)], Array.from({ length: 25 }, (_, i) => i + 1), result.stdout);
+    assert.deepEqual(
+      [...new Set(counts)],
+      Array.from({ length: 25 }, (_, i) => i + 1),
+      result.stdout,
+    );
     // ...and what stays on screen is each namespace's log line whole, then the final count
     // on a line of its own, then the summary: no count left over, none glued to a log line.
     const lines = screen(result.stdout);
     const perNamespace = lines.filter((line) => / INFO .*namespace .*: secret (created|updated)/.test(line));
     assert.equal(perNamespace.length, 25, lines.join("\n"));
     for (const line of perNamespace) assert.match(line, /^\[\d\d:\d\d:\d\d\] INFO .*: secret (created|updated)$/);
-    assert.deepEqual(lines.filter((line) => progress.test(line)), ["synced 25/25 namespaces"], lines.join("\n"));
+    assert.deepEqual(
+      lines.filter((line) => progress.test(line)),
+      ["synced 25/25 namespaces"],
+      lines.join("\n"),
+    );
     const last = lines.indexOf("synced 25/25 namespaces");
     assert.match(lines[last + 1] ?? "", /sync done: 25 namespaces/, "the summary follows the final count");
   });

@@ -21,7 +21,9 @@ async function tokenKubeconfig(namespace: string, sa: string): Promise<{ path: s
   const cluster = adminKc.getCurrentCluster();
   assert.ok(cluster);
   const config = {
-    apiVersion: "v1", kind: "Config", "current-context": "sa",
+    apiVersion: "v1",
+    kind: "Config",
+    "current-context": "sa",
     clusters: [{ name: "testenv", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
     users: [{ name: sa, user: { token } }],
     contexts: [{ name: "sa", context: { cluster: "testenv", user: sa } }],
@@ -68,7 +70,10 @@ describe("sync under the shipped least-privilege RBAC", () => {
     for (const ns of targets) {
       assert.ok(await readSecret(core, ns));
       const sa = await core.readNamespacedServiceAccount({ name: "default", namespace: ns });
-      assert.deepEqual(sa.imagePullSecrets?.map((r) => r.name), ["keep-me", "ecr-public-token"]);
+      assert.deepEqual(
+        sa.imagePullSecrets?.map((r) => r.name),
+        ["keep-me", "ecr-public-token"],
+      );
     }
     const forced = await runCli(["sync", "--kubeconfig", saKubeconfig, "--force"], { TARGET_NAMESPACES: targets.join(" ") });
     assert.equal(forced.code, 0, forced.stderr);

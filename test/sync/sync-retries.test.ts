@@ -60,7 +60,9 @@ describe("retries against a refusing API server", () => {
     const result = await runCli(["sync", "--namespaces", `${prefix}-e429-*`]);
     assert.equal(result.code, 0, result.stderr);
     for (const name of names) assert.ok(await readSecret(core, name), `no secret in ${name}`);
-    const codes = ourCallsSince(mark).filter((e) => e.verb === "create" && e.objectRef?.resource === "secrets").map((e) => e.responseStatus?.code);
+    const codes = ourCallsSince(mark)
+      .filter((e) => e.verb === "create" && e.objectRef?.resource === "secrets")
+      .map((e) => e.responseStatus?.code);
     assert.deepEqual(codes.sort(), [201, 201, 429, 429]);
   });
 
@@ -73,7 +75,10 @@ describe("retries against a refusing API server", () => {
     assert.equal(await readSecret(core, refused), undefined);
     for (const name of fine) assert.ok(await readSecret(core, name), `no secret in ${name}`);
     const lines = result.stderr.split("\n").filter((line) => line.includes(refused));
-    assert.ok(lines.some((line) => /"level":50/.test(line)), `no error line for ${refused}:\n${result.stderr}`);
+    assert.ok(
+      lines.some((line) => /"level":50/.test(line)),
+      `no error line for ${refused}:\n${result.stderr}`,
+    );
   });
 
   test("a 403 is not retried: it will not change by waiting", async () => {
@@ -104,7 +109,10 @@ describe("retries against a refusing API server", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(attempts.get(`${name}/UPDATE`), 1, "the secret was replaced once, not again after the re-plan");
     const sa = await core.readNamespacedServiceAccount({ name: "default", namespace: name });
-    assert.deepEqual(sa.imagePullSecrets?.map((r) => r.name), ["vendor", "ecr-public-token"]);
+    assert.deepEqual(
+      sa.imagePullSecrets?.map((r) => r.name),
+      ["vendor", "ecr-public-token"],
+    );
     assert.equal(sa.metadata?.annotations?.["other-tool/touched"], "yes", "the other writer's change is kept");
     const done = logLines(result).find((l) => /^sync done/.test(String(l["msg"])));
     assert.match(String(done?.["msg"]), /1 updated; 1 service accounts patched/, "the outcome counts the write that happened");

@@ -82,9 +82,15 @@ describe("sync loses nothing", () => {
     const result = await runCli(["sync", "--service-accounts", "default,builder,ghost"], { TARGET_NAMESPACES: ns });
     assert.equal(result.code, 0, result.stderr);
     const sa = await core.readNamespacedServiceAccount({ name: "default", namespace: ns });
-    assert.deepEqual(sa.imagePullSecrets?.map((r) => r.name), ["other-registry", "vendor-token", "ecr-public-token"]);
+    assert.deepEqual(
+      sa.imagePullSecrets?.map((r) => r.name),
+      ["other-registry", "vendor-token", "ecr-public-token"],
+    );
     const builder = await core.readNamespacedServiceAccount({ name: "builder", namespace: ns });
-    assert.deepEqual(builder.imagePullSecrets?.map((r) => r.name), ["ecr-public-token"]);
+    assert.deepEqual(
+      builder.imagePullSecrets?.map((r) => r.name),
+      ["ecr-public-token"],
+    );
     assert.ok(logLines(result).some((l) => l["serviceAccount"] === "ghost"));
     // Run again: nothing to add, the list is not touched.
     const rv = sa.metadata?.resourceVersion;
@@ -98,7 +104,12 @@ describe("sync loses nothing", () => {
     for (const name of ["a", "b", "c"]) await createServiceAccount(core, ns, name);
     assert.equal((await runCli(["sync", "--service-accounts", "*"], { TARGET_NAMESPACES: ns })).code, 0);
     const list = await core.listNamespacedServiceAccount({ namespace: ns });
-    for (const sa of list.items) assert.deepEqual(sa.imagePullSecrets?.map((r) => r.name), ["ecr-public-token"], sa.metadata?.name);
+    for (const sa of list.items)
+      assert.deepEqual(
+        sa.imagePullSecrets?.map((r) => r.name),
+        ["ecr-public-token"],
+        sa.metadata?.name,
+      );
   });
 
   test("a terminating namespace is skipped with a warning; a missing one is reported; the rest succeed", async () => {

@@ -22,12 +22,7 @@ function versionLdflags(): string {
   const [major, minor] = versions.kubernetes.slice(1).split(".");
   const flags = ["-s", "-w"];
   for (const pkg of ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]) {
-    flags.push(
-      `-X ${pkg}.gitVersion=${versions.kubernetes}`,
-      `-X ${pkg}.gitMajor=${major}`,
-      `-X ${pkg}.gitMinor=${minor}`,
-      `-X ${pkg}.gitTreeState=clean`,
-    );
+    flags.push(`-X ${pkg}.gitVersion=${versions.kubernetes}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X ${pkg}.gitTreeState=clean`);
   }
   return flags.join(" ");
 }
@@ -74,11 +69,7 @@ function runGoBuild(outDir: string): Promise<void> {
       env: { ...process.env, CGO_ENABLED: "0" },
       stdio: ["ignore", "inherit", "inherit"],
     });
-    child.on("error", (error) =>
-      reject(new Error(`cannot run 'go' (${error.message}): install Go 1.26 or newer`)),
-    );
-    child.on("exit", (code) =>
-      code === 0 ? resolvePromise() : reject(new Error(`go build of the control plane failed (exit ${code})`)),
-    );
+    child.on("error", (error) => reject(new Error(`cannot run 'go' (${error.message}): install Go 1.26 or newer`)));
+    child.on("exit", (code) => (code === 0 ? resolvePromise() : reject(new Error(`go build of the control plane failed (exit ${code})`))));
   });
 }

@@ -34,7 +34,10 @@ export async function ensureDebianPackages(log: (line: string) => void): Promise
     await run("apt-get", ["update", "-qq"], opts);
     await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], opts);
   } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").at(-1);
+    const stderr = String((error as { stderr?: string }).stderr ?? "")
+      .trim()
+      .split("\n")
+      .at(-1);
     throw new Error(`apt-get install ${missing.join(" ")} failed: ${stderr}`, { cause: error });
   }
   const still = missingPackages();

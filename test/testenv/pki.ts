@@ -43,12 +43,7 @@ async function keyPair(dir: string, name: string): Promise<string> {
   return key;
 }
 
-async function signedCert(
-  dir: string,
-  name: string,
-  subject: string,
-  extensions: string,
-): Promise<ClientCert> {
+async function signedCert(dir: string, name: string, subject: string, extensions: string): Promise<ClientCert> {
   const key = await keyPair(dir, name);
   const csr = join(dir, `${name}.csr`);
   const cert = join(dir, `${name}.crt`);
@@ -56,8 +51,21 @@ async function signedCert(
   await writeFile(ext, extensions);
   await openssl(["req", "-new", "-key", key, "-subj", subject, "-out", csr]);
   await openssl([
-    "x509", "-req", "-in", csr, "-CA", join(dir, "ca.crt"), "-CAkey", join(dir, "ca.key"),
-    "-CAcreateserial", "-days", "30", "-extfile", ext, "-out", cert,
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    join(dir, "ca.crt"),
+    "-CAkey",
+    join(dir, "ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "30",
+    "-extfile",
+    ext,
+    "-out",
+    cert,
   ]);
   return { cert, key };
 }
@@ -66,9 +74,21 @@ export async function createPki(dir: string): Promise<Pki> {
   await mkdir(dir, { recursive: true });
   const caKey = await keyPair(dir, "ca");
   await openssl([
-    "req", "-x509", "-new", "-key", caKey, "-subj", "/CN=ecr-public-creds-helper-testenv-ca",
-    "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE",
-    "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", join(dir, "ca.crt"),
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    caKey,
+    "-subj",
+    "/CN=ecr-public-creds-helper-testenv-ca",
+    "-days",
+    "30",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+    "-out",
+    join(dir, "ca.crt"),
   ]);
   const serving = await signedCert(
     dir,

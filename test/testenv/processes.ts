@@ -28,12 +28,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function startDetached(
-  name: string,
-  command: string,
-  args: readonly string[],
-  logDir: string,
-): ManagedProcess {
+export function startDetached(name: string, command: string, args: readonly string[], logDir: string): ManagedProcess {
   const log = join(logDir, `${name}.log`);
   const fd = openSync(log, "a");
   const child = spawn(command, [...args], { detached: true, stdio: ["ignore", fd, fd] });
@@ -92,12 +87,7 @@ export function sleep(ms: number): Promise<void> {
  * Polls `probe` until it returns true. Fails fast with the process log when the process died,
  * and with a clear message at the deadline: never hangs.
  */
-export async function waitUntil(
-  what: string,
-  proc: ManagedProcess,
-  probe: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
+export async function waitUntil(what: string, proc: ManagedProcess, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isAlive(proc)) {

@@ -42,7 +42,11 @@ describe("testenv", () => {
   });
 
   test("the real AWS CLI v2 gets an ECR Public password from the emulator", { skip: !existsSync("/usr/bin/aws") && "no /usr/bin/aws" }, async () => {
-    const { stdout } = await run("/usr/bin/aws", ["ecr-public", "get-login-password", "--region", "us-east-1", "--endpoint-url", var_(vars, "AWS_ENDPOINT_URL_ECR_PUBLIC")], { env: { ...env, AWS_PAGER: "" } });
+    const { stdout } = await run(
+      "/usr/bin/aws",
+      ["ecr-public", "get-login-password", "--region", "us-east-1", "--endpoint-url", var_(vars, "AWS_ENDPOINT_URL_ECR_PUBLIC")],
+      { env: { ...env, AWS_PAGER: "" } },
+    );
     assert.match(stdout.trim(), /^[A-Za-z0-9+/=_-]{16,}$/);
   });
 

@@ -8,9 +8,7 @@ import { binaryPath, ensureControlPlaneBinaries } from "./binaries.ts";
 import { ensureDebianPackages } from "./packages.ts";
 import { base64File, createPki, type ClientCert, type Pki } from "./pki.ts";
 import { repoRoot, stateDir, statePaths } from "./paths.ts";
-import {
-  freePort, isAlive, startDetached, stopProcess, waitUntil, type ManagedProcess,
-} from "./processes.ts";
+import { freePort, isAlive, startDetached, stopProcess, waitUntil, type ManagedProcess } from "./processes.ts";
 
 export interface TestenvState {
   readonly apiserverUrl: string;
@@ -33,7 +31,7 @@ export async function readState(): Promise<TestenvState | undefined> {
 /** Starts the environment, or reuses a healthy running one. Returns the state. */
 export async function up(log: Log): Promise<TestenvState> {
   const existing = await readState();
-  if (existing && existing.processes.every(isAlive) && (await apiserverReady(existing.apiserverUrl))) {
+  if (existing?.processes.every(isAlive) && (await apiserverReady(existing.apiserverUrl))) {
     log(`testenv: already up (${existing.apiserverUrl})`);
     return existing;
   }
@@ -61,65 +59,90 @@ export async function up(log: Log): Promise<TestenvState> {
 async function startAll(pki: Pki, started: ManagedProcess[]): Promise<TestenvState> {
   const [etcdPort, peerPort, apiPort, emulatorPort] = await distinctFreePorts(4);
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-  const etcd = startDetached("etcd", binaryPath("etcd"), [
-    "--name=testenv",
-    `--data-dir=${statePaths.etcdData}`,
-    `--listen-client-urls=${etcdUrl}`,
-    `--advertise-client-urls=${etcdUrl}`,
-    `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-    `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-    `--initial-cluster=testenv=http://127.0.0.1:${peerPort}`,
-    // Test data is disposable: skip fsync as controller-runtime's envtest does.
-    "--unsafe-no-fsync=true",
-    "--log-level=warn",
-  ], statePaths.logs);
+  const etcd = startDetached(
+    "etcd",
+    binaryPath("etcd"),
+    [
+      "--name=testenv",
+      `--data-dir=${statePaths.etcdData}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=testenv=http://127.0.0.1:${peerPort}`,
+      // Test data is disposable: skip fsync as controller-runtime's envtest does.
+      "--unsafe-no-fsync=true",
+      "--log-level=warn",
+    ],
+    statePaths.logs,
+  );
   started.push(etcd);
-  await waitUntil("healthy", etcd, async () => {
-    const res = await fetch(`${etcdUrl}/health`);
-    return res.ok;
-  }, 30_000);
+  await waitUntil(
+    "healthy",
+    etcd,
+    async () => {
+      const res = await fetch(`${etcdUrl}/health`);
+      return res.ok;
+    },
+    30_000,
+  );
 
   const apiserverUrl = `https://127.0.0.1:${apiPort}`;
   // An audit log lets tests count the API calls a command makes (by its User-Agent).
   await writeFile(statePaths.auditPolicy, "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n");
-  const apiserver = startDetached("kube-apiserver", binaryPath("kube-apiserver"), [
-    `--etcd-servers=${etcdUrl}`,
-    "--bind-address=127.0.0.1",
-    // No kubernetes Service endpoints: a loopback address cannot be advertised (as in envtest).
-    "--endpoint-reconciler-type=none",
-    `--secure-port=${apiPort}`,
-    `--cert-dir=${statePaths.pki}`,
-    `--tls-cert-file=${pki.servingCert}`,
-    `--tls-private-key-file=${pki.servingKey}`,
-    `--client-ca-file=${pki.caCert}`,
-    "--authorization-mode=RBAC",
-    `--service-account-issuer=${apiserverUrl}`,
-    `--service-account-key-file=${pki.saPublicKey}`,
-    `--service-account-signing-key-file=${pki.saPrivateKey}`,
-    "--service-cluster-ip-range=10.96.0.0/24",
-    "--allow-privileged=true",
-    `--audit-policy-file=${statePaths.auditPolicy}`,
-    `--audit-log-path=${statePaths.auditLog}`,
-    "--audit-log-maxsize=200",
-    "--v=1",
-  ], statePaths.logs);
+  const apiserver = startDetached(
+    "kube-apiserver",
+    binaryPath("kube-apiserver"),
+    [
+      `--etcd-servers=${etcdUrl}`,
+      "--bind-address=127.0.0.1",
+      // No kubernetes Service endpoints: a loopback address cannot be advertised (as in envtest).
+      "--endpoint-reconciler-type=none",
+      `--secure-port=${apiPort}`,
+      `--cert-dir=${statePaths.pki}`,
+      `--tls-cert-file=${pki.servingCert}`,
+      `--tls-private-key-file=${pki.servingKey}`,
+      `--client-ca-file=${pki.caCert}`,
+      "--authorization-mode=RBAC",
+      `--service-account-issuer=${apiserverUrl}`,
+      `--service-account-key-file=${pki.saPublicKey}`,
+      `--service-account-signing-key-file=${pki.saPrivateKey}`,
+      "--service-cluster-ip-range=10.96.0.0/24",
+      "--allow-privileged=true",
+      `--audit-policy-file=${statePaths.auditPolicy}`,
+      `--audit-log-path=${statePaths.auditLog}`,
+      "--audit-log-maxsize=200",
+      "--v=1",
+    ],
+    statePaths.logs,
+  );
   started.push(apiserver);
   await waitUntil("ready", apiserver, () => apiserverReady(apiserverUrl, pki), 90_000);
 
   const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-  const emulator = startDetached("aws-emulator", process.execPath, [
-    join(repoRoot, "test", "aws-emulator", "main.ts"),
-    "--host=127.0.0.1",
-    `--port=${emulatorPort}`,
-    `--access-key-id=${awsKeys.accessKeyId}`,
-    `--secret-access-key=${awsKeys.secretAccessKey}`,
-    `--container-auth-token=${awsKeys.containerAuthToken}`,
-  ], statePaths.logs);
+  const emulator = startDetached(
+    "aws-emulator",
+    process.execPath,
+    [
+      join(repoRoot, "test", "aws-emulator", "main.ts"),
+      "--host=127.0.0.1",
+      `--port=${emulatorPort}`,
+      `--access-key-id=${awsKeys.accessKeyId}`,
+      `--secret-access-key=${awsKeys.secretAccessKey}`,
+      `--container-auth-token=${awsKeys.containerAuthToken}`,
+    ],
+    statePaths.logs,
+  );
   started.push(emulator);
-  await waitUntil("listening", emulator, async () => {
-    const res = await fetch(`${emulatorUrl}/_emulator/calls`);
-    return res.ok;
-  }, 30_000);
+  await waitUntil(
+    "listening",
+    emulator,
+    async () => {
+      const res = await fetch(`${emulatorUrl}/_emulator/calls`);
+      return res.ok;
+    },
+    30_000,
+  );
 
   return { apiserverUrl, etcdUrl, emulatorUrl, processes: [...started] };
 }
@@ -161,13 +184,15 @@ async function kubeconfig(server: string, pki: Pki, userName: string, client: Cl
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name: "testenv", cluster: { server, "certificate-authority-data": await base64File(pki.caCert) } }],
-    users: [{
-      name: userName,
-      user: {
-        "client-certificate-data": await base64File(client.cert),
-        "client-key-data": await base64File(client.key),
+    users: [
+      {
+        name: userName,
+        user: {
+          "client-certificate-data": await base64File(client.cert),
+          "client-key-data": await base64File(client.key),
+        },
       },
-    }],
+    ],
     contexts: [{ name: "testenv", context: { cluster: "testenv", user: userName } }],
     "current-context": "testenv",
   };
@@ -229,4 +254,3 @@ export async function down(log: Log): Promise<void> {
   }
   await rm(stateDir, { recursive: true, force: true });
 }
-

@@ -169,3 +169,11 @@ describe("kubeErrorHint", () => {
     assert.match(kubeErrorHint(KubeErrorKind.untrustedCertificate), /certificate-authority/);
   });
 });
+
+describe("kubeErrorMessage for fetch's own failures", () => {
+  test('"fetch failed" carries its cause\'s first line; another message is left as it is', () => {
+    assert.equal(kubeErrorMessage(new TypeError("fetch failed", { cause: new Error("bad port\nmore") })), "fetch failed: bad port");
+    assert.equal(kubeErrorMessage(new TypeError("fetch failed")), "fetch failed");
+    assert.equal(kubeErrorMessage(new Error("something else", { cause: new Error("inner") })), "something else");
+  });
+});

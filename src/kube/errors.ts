@@ -97,7 +97,14 @@ function describe(error: unknown): string {
   if (certificate) return `the API server's certificate is not trusted: ${certificateProblems[certificate]} (${certificate})`;
   const code = networkCode(error);
   if (code) return code;
-  return error instanceof Error ? firstLine(error.message) : firstLine(String(error));
+  return error instanceof Error ? withCause(error) : firstLine(String(error));
+}
+
+/** fetch says only "fetch failed"; the reason (a refused port, a proxy's answer) is its cause. */
+function withCause(error: Error): string {
+  const said = firstLine(error.message);
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error && cause.message && said === "fetch failed" ? `${said}: ${firstLine(cause.message)}` : said;
 }
 
 /** What the API server said: a Status body's message, else the reason client-node recorded. */

@@ -15,6 +15,7 @@ import { FakeClock } from "../../src/util/fake-clock.ts";
 import { auditMark, ourCallsSince } from "../support/audit.ts";
 import { SeededCache } from "../support/cache.ts";
 import { adminClients, createNamespaces, createServiceAccount, dockerConfig, readSecret, uniqueName } from "../support/kube.ts";
+import { eventually } from "../support/controller.ts";
 import { capturedLog } from "../support/log.ts";
 import { kubeConfig } from "../support/testenv.ts";
 
@@ -36,7 +37,7 @@ interface Fixture {
   leading: boolean;
 }
 
-function fixture(prefix: string, options: { prune?: boolean; held?: HeldToken | undefined } = {}): Fixture {
+function fixture(prefix: string, options: { prune?: boolean; held?: HeldToken | undefined; pod?: { name: string; namespace: string } } = {}): Fixture {
   const clock = new FakeClock(Date.parse("2026-03-01T00:00:00Z"));
   const expiresAt = new Date(clock.now() + 12 * 3_600_000);
   const held =
@@ -57,7 +58,7 @@ function fixture(prefix: string, options: { prune?: boolean; held?: HeldToken | 
     refreshBeforeMs: 0,
     adopt: false,
     prune: options.prune ?? false,
-    pod: undefined,
+    pod: options.pod,
   };
   const f: Fixture = {
     clock,
@@ -272,6 +273,26 @@ describe("controller: one key against seeded caches", () => {
     await f.controller.reconcile(foreign);
     assert.deepEqual(f.calls().slice(mark), []);
     assert.deepEqual([await snapshot(optedOut), await snapshot(foreign)], before);
+  });
+
+  test("the fail-safe: a Warning Event on our own pod, and every cached namespace queued; a real token queues them without an Event", async () => {
+    const prefix = uniqueName("ctl-failsafe");
+    const home = `${prefix}-home`;
+    await createNamespaces(admin, [home]);
+    const f = fixture(prefix, { pod: { name: "helper-0", namespace: home } });
+    for (const name of [`${prefix}-a`, "elsewhere"]) f.namespaces.put({ metadata: { name } });
+    const token = { credentials: [], expiresAt: new Date(f.clock.now() + 60_000) };
+    f.controller.onToken({ token, failSafe: true });
+    await eventually("the Event", async () => (await admin.listNamespacedEvent({ namespace: home })).items.length > 0);
+    const events = await admin.listNamespacedEvent({ namespace: home });
+    assert.deepEqual(
+      events.items.map((e) => [e.type, e.reason, e.involvedObject.kind, e.involvedObject.name]),
+      [["Warning", "FailSafeEngaged", "Pod", "helper-0"]],
+    );
+    assert.deepEqual(f.queued, [`${prefix}-a`, "elsewhere"]);
+    f.controller.onToken({ token, failSafe: false });
+    assert.deepEqual(f.queued, [`${prefix}-a`, "elsewhere", `${prefix}-a`, "elsewhere"]);
+    assert.equal((await admin.listNamespacedEvent({ namespace: home })).items.length, 1);
   });
 
   test("a keeper with no token yet learns the earliest expiry recorded on our secrets in selected namespaces", () => {

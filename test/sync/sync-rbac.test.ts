@@ -1,39 +1,15 @@
 // The sync runs as a service account (TokenRequest token) bound to the shipped least-privilege
 // ClusterRole, through real RBAC: it succeeds, and that account can read no other secret.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { CoreV1Api, KubeConfig, loadAllYaml, type V1ClusterRole } from "@kubernetes/client-node";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { runCli } from "../support/cli.ts";
 import { emulator } from "../support/emulator.ts";
 import { adminClients, createNamespaces, createServiceAccount, readSecret, uniqueName } from "../support/kube.ts";
-import { repoRoot } from "../testenv/paths.ts";
+import { serviceAccountIdentity } from "../kube/identity.ts";
 import { testenvVars, var_ } from "../support/testenv.ts";
 
-const { core, rbac, kc: adminKc } = adminClients();
-
-async function tokenKubeconfig(namespace: string, sa: string): Promise<{ path: string; kc: KubeConfig }> {
-  const request = await core.createNamespacedServiceAccountToken({ name: sa, namespace, body: { spec: { expirationSeconds: 3600 } } });
-  const token = request.status?.token;
-  assert.ok(token);
-  const cluster = adminKc.getCurrentCluster();
-  assert.ok(cluster);
-  const config = {
-    apiVersion: "v1",
-    kind: "Config",
-    "current-context": "sa",
-    clusters: [{ name: "testenv", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
-    users: [{ name: sa, user: { token } }],
-    contexts: [{ name: "sa", context: { cluster: "testenv", user: sa } }],
-  };
-  const path = join(await mkdtemp(join(tmpdir(), "rbac-")), "kubeconfig");
-  await writeFile(path, JSON.stringify(config), { mode: 0o600 });
-  const kc = new KubeConfig();
-  kc.loadFromFile(path);
-  return { path, kc };
-}
+const { core } = adminClients();
 
 describe("sync under the shipped least-privilege RBAC", () => {
   const home = uniqueName("rbac-home");
@@ -44,22 +20,10 @@ describe("sync under the shipped least-privilege RBAC", () => {
   before(async () => {
     await emulator().reset();
     await createNamespaces(core, [home, ...targets]);
-    await createServiceAccount(core, home, "runner");
     for (const ns of targets) await createServiceAccount(core, ns, "default", ["keep-me"]);
-    const docs = loadAllYaml(await readFile(join(repoRoot, "deploy", "base", "rbac.yaml"), "utf8")) as Array<{ kind: string }>;
-    const role = docs.find((d) => d.kind === "ClusterRole") as V1ClusterRole;
-    const roleName = uniqueName("ecr-helper-role");
-    await rbac.createClusterRole({ body: { ...role, metadata: { name: roleName } } });
-    await rbac.createClusterRoleBinding({
-      body: {
-        metadata: { name: roleName },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: roleName },
-        subjects: [{ kind: "ServiceAccount", name: "runner", namespace: home }],
-      },
-    });
     // Another secret the account must never see.
     await core.createNamespacedSecret({ namespace: targets[0] ?? "", body: { metadata: { name: "db-password" }, stringData: { password: "hunter2" } } });
-    const made = await tokenKubeconfig(home, "runner");
+    const made = await serviceAccountIdentity(home, "runner", "shipped");
     saKubeconfig = made.path;
     saCore = made.kc.makeApiClient(CoreV1Api);
   });

@@ -1,13 +1,18 @@
 {{/* Names and labels, in the usual Helm shape. */}}
 {{- define "ecr-public-creds-helper.name" -}}
-{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{- define "ecr-public-creds-helper.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
@@ -16,11 +21,34 @@ app.kubernetes.io/name: {{ include "ecr-public-creds-helper.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/*
+Labels of every object: the chart's own, then commonLabels. Merged as maps, so a commonLabels
+key can never repeat (or replace) one of ours, which would make the YAML invalid or break a
+selector.
+*/}}
 {{- define "ecr-public-creds-helper.labels" -}}
-{{ include "ecr-public-creds-helper.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- include "ecr-public-creds-helper.labelsWith" (dict "root" . "extra" (dict)) -}}
+{{- end -}}
+
+{{/* Labels with a component: (dict "root" $ "component" "controller"). */}}
+{{- define "ecr-public-creds-helper.componentLabels" -}}
+{{- include "ecr-public-creds-helper.labelsWith" (dict "root" .root "extra" (dict "app.kubernetes.io/component" .component)) -}}
+{{- end -}}
+
+{{- define "ecr-public-creds-helper.labelsWith" -}}
+{{- $root := .root -}}
+{{- $ours := fromYaml (include "ecr-public-creds-helper.selectorLabels" $root) -}}
+{{- $_ := set $ours "app.kubernetes.io/version" $root.Chart.AppVersion -}}
+{{- $_ := set $ours "app.kubernetes.io/managed-by" $root.Release.Service -}}
+{{- $_ := set $ours "helm.sh/chart" (printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_") -}}
+{{- toYaml (merge $ours .extra (deepCopy $root.Values.commonLabels)) -}}
+{{- end -}}
+
+{{/* The pod template's labels: the selector's, then podLabels and commonLabels, which cannot replace them. */}}
+{{- define "ecr-public-creds-helper.podLabels" -}}
+{{- $ours := fromYaml (include "ecr-public-creds-helper.selectorLabels" .root) -}}
+{{- $_ := set $ours "app.kubernetes.io/component" .component -}}
+{{- toYaml (merge $ours (deepCopy .root.Values.podLabels) (deepCopy .root.Values.commonLabels)) -}}
 {{- end -}}
 
 {{- define "ecr-public-creds-helper.serviceAccountName" -}}
@@ -29,6 +57,21 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 
 {{/* One Lease per release (LEADER_ELECTION_ID), so two releases in a namespace do not share a leader. */}}
 {{- define "ecr-public-creds-helper.leaseName" -}}{{ include "ecr-public-creds-helper.fullname" . }}{{- end -}}
+
+{{- define "ecr-public-creds-helper.image" -}}
+{{- $v := .Values.image -}}
+{{- if $v.digest -}}
+{{- printf "%s@%s" $v.repository $v.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $v.repository (default .Chart.AppVersion $v.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Whether the controller gets a PodDisruptionBudget: podDisruptionBudget.enabled when set, else replicas > 1. */}}
+{{- define "ecr-public-creds-helper.pdbEnabled" -}}
+{{- $pdb := .Values.podDisruptionBudget -}}
+{{- if and (eq .Values.mode "controller") (ternary $pdb.enabled (gt (int .Values.replicas) 1) (kindIs "bool" $pdb.enabled)) -}}true{{- end -}}
+{{- end -}}
 
 {{/* Values the schema cannot check alone; one clear line each, at install time. */}}
 {{- define "ecr-public-creds-helper.validate" -}}
@@ -40,5 +83,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 {{- if and (eq .Values.aws.auth "staticKeys") (not .Values.aws.existingSecret) -}}
 {{- fail "aws.auth=staticKeys needs aws.existingSecret: a Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" -}}
+{{- end -}}
+{{- $pdb := .Values.podDisruptionBudget -}}
+{{- if and (not (kindIs "invalid" $pdb.minAvailable)) (not (kindIs "invalid" $pdb.maxUnavailable)) -}}
+{{- fail "podDisruptionBudget: set minAvailable or maxUnavailable, not both" -}}
 {{- end -}}
 {{- end -}}

@@ -2,7 +2,7 @@
 The pod spec both workloads share: restricted Pod Security (non-root, no privilege
 escalation, no capabilities, RuntimeDefault seccomp, read-only root), the selection as the
 environment variables the CLI reads, and the AWS credentials wiring of aws.auth.
-Call with (dict "root" $ "args" (list ...) "controller" bool).
+Call with (dict "root" $ "args" (list ...) "controller" bool "component" name).
 */}}
 {{- define "ecr-public-creds-helper.podSpec" -}}
 {{- $v := .root.Values -}}
@@ -12,15 +12,16 @@ serviceAccountName: {{ include "ecr-public-creds-helper.serviceAccountName" .roo
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- with $v.podSecurityContext }}
 securityContext:
-  runAsNonRoot: true
-  runAsUser: 65532
-  runAsGroup: 65532
-  seccompProfile:
-    type: RuntimeDefault
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.priorityClassName }}
+priorityClassName: {{ . | quote }}
+{{- end }}
 containers:
   - name: ecr-public-creds-helper
-    image: "{{ $v.image.repository }}:{{ $v.image.tag | default .root.Chart.AppVersion }}"
+    image: {{ include "ecr-public-creds-helper.image" .root | quote }}
     imagePullPolicy: {{ $v.image.pullPolicy }}
     args: {{ toJson .args }}
     env:
@@ -46,6 +47,12 @@ containers:
       - name: SERVICE_ACCOUNTS
         value: {{ join " " . | quote }}
       {{- end }}
+      {{- with $v.ecrRegistries }}
+      - name: ECR_REGISTRIES
+        value: {{ join " " . | quote }}
+      {{- end }}
+      - name: REFRESH_BEFORE
+        value: {{ $v.refreshBefore | quote }}
       - name: LOG_LEVEL
         value: {{ $v.logLevel | quote }}
       {{- if .controller }}
@@ -64,6 +71,12 @@ containers:
       - name: PRUNE
         value: "true"
       {{- end }}
+      - name: REFRESH_AT
+        value: {{ $v.refreshAt | toString | quote }}
+      - name: FAIL_SAFE
+        value: {{ $v.failSafe.enabled | toString | quote }}
+      - name: FAIL_SAFE_MARGIN
+        value: {{ $v.failSafe.margin | quote }}
       {{- end }}
       {{- if eq $v.aws.auth "staticKeys" }}
       {{- range list "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
@@ -102,11 +115,10 @@ containers:
     {{- end }}
     resources:
       {{- toYaml $v.resources | nindent 6 }}
+    {{- with $v.containerSecurityContext }}
     securityContext:
-      allowPrivilegeEscalation: false
-      readOnlyRootFilesystem: true
-      capabilities:
-        drop: ["ALL"]
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
     volumeMounts:
       - name: tmp
         mountPath: /tmp
@@ -141,5 +153,15 @@ tolerations:
 {{- with $v.affinity }}
 affinity:
   {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- range . }}
+  {{- $constraint := deepCopy . }}
+  {{- if not (hasKey $constraint "labelSelector") }}
+  {{- $_ := set $constraint "labelSelector" (dict "matchLabels" (merge (fromYaml (include "ecr-public-creds-helper.selectorLabels" $.root)) (dict "app.kubernetes.io/component" $.component))) }}
+  {{- end }}
+  - {{ toYaml $constraint | indent 4 | trim }}
+  {{- end }}
 {{- end }}
 {{- end -}}

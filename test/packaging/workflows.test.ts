@@ -3,7 +3,7 @@
 // CI runs exactly the README's commands, and the release has what the README promises.
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { describe, test } from "node:test";
@@ -153,6 +153,25 @@ describe("GitHub Actions workflows", () => {
     assert.ok(all.some((step) => /^helm push .* "oci:\/\/\$\{CHARTS\}"/m.test(step.run ?? "")));
     assert.match(text("release.yml"), /CHARTS: ghcr\.io\/\$\{\{ needs\.version\.outputs\.owner \}\}\/charts$/m);
     assert.ok(all.some((step) => step.run?.startsWith("gh release create ")));
+  });
+
+  test("the published chart deploys the published image, and nothing else in its values changes", async () => {
+    const step = steps(workflow("release.yml")).find((s) => s.run?.includes("values.yaml"));
+    const image = "ghcr.io/some-owner/ecr-public-creds-helper";
+    const dir = await mkdtemp(join(tmpdir(), "ecr-public-creds-helper-chart-"));
+    try {
+      const values = join(dir, "charts", "ecr-public-creds-helper", "values.yaml");
+      await cp(join(repoRoot, "charts", "ecr-public-creds-helper", "values.yaml"), values);
+      const result = await run("bash", ["-eo", "pipefail", "-c", step?.run ?? "false"], { cwd: dir, env: { PATH: process.env["PATH"], IMAGE: image } });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      type Values = { image: Record<string, unknown> } & Record<string, unknown>;
+      const before = loadYaml<Values>(readFileSync(join(repoRoot, "charts", "ecr-public-creds-helper", "values.yaml"), "utf8"));
+      const after = loadYaml<Values>(readFileSync(values, "utf8"));
+      assert.equal(after.image["repository"], image);
+      assert.deepEqual(after, { ...before, image: { ...before.image, repository: image } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("the release notes are the version's CHANGELOG section", async () => {

@@ -1,11 +1,15 @@
 // The manifests speak the CLI's language: the args and environment of every shipped workload
 // (kustomize and Helm) go through the product's own parseConfig, are accepted, and mean what
 // the manifests intend; every variable set is one the CLI or the AWS SDK reads, and the
-// container ports are the ones the controller binds by default.
+// container ports are the ones the controller binds by default. The chart's values (defaults,
+// every example its README documents, and one with every CLI-facing value changed) reach the
+// CLI as the same settings.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { EarlyExit, parseConfig, type Config } from "../../src/config.ts";
+import { parseDuration } from "../../src/domain/duration.ts";
+import { defaultValues, documentedExamples, mergeValues, templateExample, type Values } from "./chart-examples.ts";
 import {
   chartCombinations,
   deployDir,
@@ -47,17 +51,46 @@ function podEnv(container: Container): Record<string, string> {
   return env;
 }
 
-type Found = [source: string, workload: Manifest, all: Manifest[]];
+/** A workload, where it came from, everything rendered with it, and the chart values it was made from (when known as a whole). */
+type Found = [source: string, workload: Manifest, all: Manifest[], values?: Values];
+
+/** Every value the CLI reads changed from its default, for both modes. */
+const everyCliValue: Values = {
+  allNamespaces: true,
+  exclude: ["kube-system", "kube-*"],
+  namespaceSelector: "ecr=on",
+  serviceAccounts: ["default", "builder"],
+  secretName: "ecr-pull",
+  ecrRegistries: ["111122223333.dkr.ecr.eu-west-1.amazonaws.com", "444455556666.dkr.ecr-fips.us-gov-west-1.amazonaws.com"],
+  refreshBefore: "8h",
+  logLevel: "debug",
+  prune: true,
+  refreshAt: 40,
+  failSafe: { enabled: false, margin: "30m" },
+};
 
 async function allWorkloads(): Promise<Found[]> {
   const found: Found[] = [];
-  const add = (source: string, manifests: Manifest[]): void => {
-    for (const w of workloads(manifests)) found.push([source, w, manifests]);
+  const add = (source: string, manifests: Manifest[], values?: Values): void => {
+    for (const w of workloads(manifests)) found.push([source, w, manifests, values]);
   };
   for (const overlay of overlayNames()) add(`kustomize ${overlay}`, parseManifests(await kustomize(join(deployDir, "overlays", overlay))));
   for (const { name, sets } of chartCombinations) add(`helm ${name}`, parseManifests(await helmTemplate("ecr-public-creds-helper", sets)));
   // Another release name and prune, where the Lease name and the RBAC rules must follow.
   add("helm other/prune", parseManifests(await helmTemplate("ecr-public-creds-helper", ["mode=controller", "prune=true"], "other")));
+  for (const example of documentedExamples()) {
+    const values = example.values && !example.sets?.length ? mergeValues(defaultValues(), example.values) : undefined;
+    add(`helm README ${example.name}`, parseManifests(await templateExample("ecr-public-creds-helper", example)), values);
+  }
+  for (const mode of ["cronjob", "controller"]) {
+    const values = { ...everyCliValue, mode };
+    add(
+      `helm every value/${mode}`,
+      parseManifests(await templateExample("ecr-public-creds-helper", { name: mode, values })),
+      mergeValues(defaultValues(), values),
+    );
+  }
+  add("helm defaults", parseManifests(await helmTemplate("ecr-public-creds-helper", [])), defaultValues());
   return found;
 }
 
@@ -91,11 +124,14 @@ describe("manifests and the CLI agree", async () => {
 
   test("every workload's args and environment are accepted by the CLI", () => {
     assert.ok(found.length >= 7 + chartCombinations.length);
-    for (const [source, workload] of found) {
+    for (const [source, workload, manifests] of found) {
       const config = configOf(source, mainContainer(podTemplate(workload)));
       assert.equal(config.command, workload.kind === "CronJob" ? "sync" : "run", source);
-      assert.equal(config.secretName, "ecr-public-token", source);
       assert.ok(config.selection.include.length > 0 || config.selection.all, `${source} selects no namespace`);
+      // The secret it writes is the one the shipped RBAC narrows its rights to.
+      for (const verb of ["get", "update", "patch"]) {
+        assert.ok(allows(manifests, ["ClusterRole", "Role"], "", "secrets", config.secretName, verb), `${source}: may not ${verb} secret ${config.secretName}`);
+      }
     }
   });
 
@@ -133,7 +169,7 @@ describe("manifests and the CLI agree", async () => {
       }
       // --prune deletes the secret; without it, nothing may delete.
       assert.equal(
-        allows(manifests, ["ClusterRole"], "", "secrets", "ecr-public-token", "delete"),
+        allows(manifests, ["ClusterRole"], "", "secrets", configOf(source, container).secretName, "delete"),
         controller.prune,
         `${source}: delete on secrets must follow --prune`,
       );
@@ -149,4 +185,84 @@ describe("manifests and the CLI agree", async () => {
     assert.ok(cron);
     assert.deepEqual(configOf("kustomize cronjob", mainContainer(podTemplate(cron))).selection.include, ["default", "foo", "bar"]);
   });
+
+  test("chart values mean the same to the CLI: defaults, every README example, every value changed", () => {
+    const checked = found.filter((f): f is Required<Found> => f[3] !== undefined);
+    assert.ok(checked.length >= 10, `only ${checked.length} workloads with known values`);
+    for (const [source, workload, , values] of checked) {
+      const config = configOf(source, mainContainer(podTemplate(workload)));
+      assert.deepEqual(config, { ...config, ...expectedConfig(values) }, source);
+      if (config.controller) assert.deepEqual(config.controller, { ...config.controller, ...expectedController(values) }, source);
+    }
+  });
+
+  test("every CLI-facing value changed reaches the CLI (literal settings, not a copy of the mapping)", () => {
+    for (const mode of ["cronjob", "controller"]) {
+      const [source, workload] = found.find(([s]) => s === `helm every value/${mode}`) ?? [];
+      assert.ok(source && workload);
+      const config = configOf(source, mainContainer(podTemplate(workload)));
+      assert.deepEqual(
+        {
+          include: config.selection.include,
+          all: config.selection.all,
+          exclude: config.selection.exclude,
+          selector: config.selection.labelSelector.requirements.length,
+          secretName: config.secretName,
+          serviceAccounts: config.serviceAccounts,
+          registries: config.ecrRegistries.map((r) => `${r.accountId} ${r.region}`),
+          refreshBeforeMs: config.refreshBeforeMs,
+          logLevel: config.log.level,
+        },
+        {
+          include: [],
+          all: true,
+          exclude: ["kube-system", "kube-*"],
+          selector: 1,
+          secretName: "ecr-pull",
+          serviceAccounts: ["default", "builder"],
+          registries: ["111122223333 eu-west-1", "444455556666 us-gov-west-1"],
+          refreshBeforeMs: 8 * 3_600_000,
+          logLevel: "debug",
+        },
+        source,
+      );
+      if (mode === "controller") {
+        const { prune, refreshFraction, failSafe, failSafeMarginMs } = config.controller ?? {};
+        assert.deepEqual(
+          { prune, refreshFraction, failSafe, failSafeMarginMs },
+          { prune: true, refreshFraction: 0.4, failSafe: false, failSafeMarginMs: 30 * 60_000 },
+        );
+      } else assert.equal(config.controller, undefined);
+    }
+  });
 });
+
+function duration(text: unknown): number | undefined {
+  return parseDuration(String(text));
+}
+
+/** The settings of Config the chart's values decide. */
+function expectedConfig(values: Values): Partial<Config> {
+  const namespaces = (values["namespaces"] as string[] | undefined) ?? [];
+  const all = values["allNamespaces"] === true || (namespaces.length === 0 && values["namespaceSelector"] !== "");
+  const selection = { include: values["allNamespaces"] === true ? [] : namespaces, all, exclude: values["exclude"] as string[] };
+  return {
+    selection: { ...selection, labelSelector: parseConfig(["sync", "-A", "-l", String(values["namespaceSelector"])], {}).selection.labelSelector },
+    secretName: values["secretName"] as string,
+    serviceAccounts: values["serviceAccounts"] as string[],
+    ecrRegistries: parseConfig(["sync", "-A", "--ecr-registries", (values["ecrRegistries"] as string[]).join(",")], {}).ecrRegistries,
+    refreshBeforeMs: duration(values["refreshBefore"]) ?? Number.NaN,
+    log: { level: values["logLevel"] as Config["log"]["level"], format: "json" },
+  };
+}
+
+function expectedController(values: Values): Partial<NonNullable<Config["controller"]>> {
+  const failSafe = values["failSafe"] as { enabled: boolean; margin: string };
+  return {
+    leaderElect: values["leaderElect"] as boolean,
+    prune: values["prune"] as boolean,
+    refreshFraction: (values["refreshAt"] as number) / 100,
+    failSafe: failSafe.enabled,
+    failSafeMarginMs: duration(failSafe.margin) ?? Number.NaN,
+  };
+}

@@ -311,6 +311,7 @@ describe("helm chart: labels, scheduling, security and image values", () => {
     const cases: Array<[string[], RegExp]> = [
       [["mode=controller", "podDisruptionBudget.minAvailable=1", "podDisruptionBudget.maxUnavailable=1"], /set minAvailable or maxUnavailable, not both/],
       [["podDisruptionBudget.maxUnavailable=half"], /\/podDisruptionBudget\/maxUnavailable/],
+      [["mode=controller", "leaderElect=false"], /replicas > 1 needs leaderElect=true/],
       [["ecrRegistries={public.ecr.aws}"], /\/ecrRegistries\/0/],
       [["refreshBefore=6 hours"], /\/refreshBefore/],
       [["refreshAt=100"], /\/refreshAt/],

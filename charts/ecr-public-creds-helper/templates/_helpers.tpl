@@ -84,6 +84,9 @@ selector.
 {{- if and (eq .Values.aws.auth "staticKeys") (not .Values.aws.existingSecret) -}}
 {{- fail "aws.auth=staticKeys needs aws.existingSecret: a Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" -}}
 {{- end -}}
+{{- if and (eq .Values.mode "controller") (gt (int .Values.replicas) 1) (not .Values.leaderElect) -}}
+{{- fail "replicas > 1 needs leaderElect=true: without a leader every replica writes every secret" -}}
+{{- end -}}
 {{- $pdb := .Values.podDisruptionBudget -}}
 {{- if and (not (kindIs "invalid" $pdb.minAvailable)) (not (kindIs "invalid" $pdb.maxUnavailable)) -}}
 {{- fail "podDisruptionBudget: set minAvailable or maxUnavailable, not both" -}}

@@ -7,7 +7,11 @@ export const managedByValue = "ecr-public-creds-helper";
 
 /** ISO 8601 time the token in the secret expires; read to skip fresh secrets without AWS. */
 export const expiresAtAnnotation = "ecr-public-creds-helper/expires-at";
-/** Comma-separated registry hosts in the secret, for people reading `kubectl describe`. */
+/**
+ * The registry hosts we wrote into the secret, sorted and comma-separated: the entries of
+ * `.dockerconfigjson` that are ours to replace or remove. Entries for other hosts belong to
+ * someone else and are kept (see ownership.ts).
+ */
 export const registriesAnnotation = "ecr-public-creds-helper/registries";
 
 export const dockerConfigJsonType = "kubernetes.io/dockerconfigjson";

@@ -69,7 +69,7 @@ describe("planNamespace: the secret", () => {
     const observed = secret({ labels: foreignLabels, annotations: { note: "x" }, resourceVersion: "7" });
     const plan = planNamespace(obs({ secret: observed }), { ...desired, adopt: true }, now);
     assert.equal(plan.secret, "adopt");
-    assert.deepEqual(plan.existing, { resourceVersion: "7", labels: foreignLabels, annotations: { note: "x" } });
+    assert.deepEqual(plan.existing, { resourceVersion: "7", labels: foreignLabels, annotations: { note: "x" }, registries: ["public.ecr.aws"] });
   });
 
   test("adopt=true does not change a managed fresh secret", () => {
@@ -220,6 +220,84 @@ describe("planNamespace: service accounts", () => {
     const observed = [sa("default", ["a"])];
     planNamespace(obs({ serviceAccounts: observed }), { ...desired, serviceAccounts: ["*"] }, now);
     assert.deepEqual(observed[0]?.imagePullSecrets, ["a"]);
+  });
+});
+
+describe("secretFreshness looks only at our entries", () => {
+  const key = "ecr-public-creds-helper/registries";
+  const privateHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+  const entries = (...hosts: string[]): string => JSON.stringify({ auths: Object.fromEntries(hosts.map((h) => [h, { auth: "eA==" }])) });
+  const expires = { "ecr-public-creds-helper/expires-at": inHours(11) };
+  const cases: Array<[string, Record<string, string>, string, readonly string[], { fresh: boolean; reason: string }]> = [
+    // name, annotations, .dockerconfigjson, desired registries, verdict
+    [
+      "someone's ghcr.io entry beside ours",
+      { ...expires, [key]: "public.ecr.aws" },
+      entries("ghcr.io", "public.ecr.aws"),
+      ["public.ecr.aws"],
+      { fresh: true, reason: "token still fresh" },
+    ],
+    [
+      "a private ECR login someone else added",
+      { ...expires, [key]: "public.ecr.aws" },
+      entries(privateHost, "public.ecr.aws"),
+      ["public.ecr.aws"],
+      { fresh: true, reason: "token still fresh" },
+    ],
+    [
+      "older version (no record), ghcr.io beside ours",
+      expires,
+      entries("ghcr.io", "public.ecr.aws"),
+      ["public.ecr.aws"],
+      { fresh: true, reason: "token still fresh" },
+    ],
+    [
+      "older version (no record), an ECR host we no longer want",
+      expires,
+      entries(privateHost, "public.ecr.aws"),
+      ["public.ecr.aws"],
+      { fresh: false, reason: "registry list changed" },
+    ],
+    [
+      "our entry removed by someone, theirs left",
+      { ...expires, [key]: "public.ecr.aws" },
+      entries("ghcr.io"),
+      ["public.ecr.aws"],
+      { fresh: false, reason: "registry list changed" },
+    ],
+    [
+      "a registry we now want and have not written",
+      { ...expires, [key]: "public.ecr.aws" },
+      entries("public.ecr.aws"),
+      [privateHost, "public.ecr.aws"],
+      { fresh: false, reason: "registry list changed" },
+    ],
+    [
+      "a registry we want, present but written by someone else",
+      { ...expires, [key]: "public.ecr.aws" },
+      entries(privateHost, "public.ecr.aws"),
+      [privateHost, "public.ecr.aws"],
+      { fresh: false, reason: "registry list changed" },
+    ],
+    ["fail-safe: no entry of ours, theirs kept", { ...expires, [key]: "" }, entries("ghcr.io"), [], { fresh: true, reason: "token still fresh" }],
+    [
+      "after the fail-safe a real token is wanted",
+      { ...expires, [key]: "" },
+      entries("ghcr.io", "public.ecr.aws"),
+      ["public.ecr.aws"],
+      { fresh: false, reason: "registry list changed" },
+    ],
+  ];
+  for (const [name, annotations, dockerConfigJson, registries, verdict] of cases) {
+    test(name, () => assert.deepEqual(secretFreshness(secret({ annotations, dockerConfigJson }), { ...desired, registries }, now), verdict));
+  }
+
+  test("the plan records the hosts of the observed secret, never its credentials", () => {
+    const plan = planNamespace(obs({ secret: secret({ dockerConfigJson: entries("ghcr.io", "public.ecr.aws") }) }), { ...desired, force: true }, now);
+    assert.deepEqual(plan.existing?.registries, ["ghcr.io", "public.ecr.aws"]);
+    assert.doesNotMatch(JSON.stringify(plan), /eA==/);
+    const unreadable = planNamespace(obs({ secret: secret({ dockerConfigJson: "{not json" }) }), desired, now);
+    assert.equal(unreadable.existing?.registries, undefined);
   });
 });
 

@@ -4,6 +4,7 @@
 // fresh makes no AWS call.
 import { registryHosts } from "./dockerconfig.ts";
 import { dockerConfigJsonType, isManaged, recordedExpiry } from "./managed.ts";
+import { ourRegistries } from "./ownership.ts";
 import { mergeImagePullSecrets, serviceAccountsToPatch } from "./service-accounts.ts";
 import type { ObservedSecret, ObservedServiceAccount } from "./types.ts";
 
@@ -40,6 +41,11 @@ export interface ExistingSecretMeta {
   readonly resourceVersion: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
+  /**
+   * The registry hosts its `.dockerconfigjson` holds (never their credentials: a plan is printed
+   * and logged); undefined when it holds no readable one.
+   */
+  readonly registries?: readonly string[];
 }
 
 export interface DesiredState {
@@ -66,7 +72,10 @@ export interface NamespaceObservation {
   readonly serviceAccounts: readonly ObservedServiceAccount[];
 }
 
-/** Whether a managed secret still holds a token valid long enough, for the right registries. */
+/**
+ * Whether a managed secret still holds a token valid long enough, for the right registries.
+ * Only our entries count: one that someone else added for another registry changes nothing.
+ */
 export function secretFreshness(
   secret: ObservedSecret,
   desired: Pick<DesiredState, "registries" | "refreshBeforeMs" | "heldTokenExpiresAt">,
@@ -75,7 +84,7 @@ export function secretFreshness(
   if (secret.type !== dockerConfigJsonType) return { fresh: false, reason: `type is ${secret.type}` };
   const hosts = registryHosts(secret.dockerConfigJson);
   if (hosts === undefined) return { fresh: false, reason: "no readable .dockerconfigjson" };
-  if (hosts.join(",") !== desired.registries.join(",")) return { fresh: false, reason: "registry list changed" };
+  if (ourRegistries(secret.annotations, hosts).join(",") !== desired.registries.join(",")) return { fresh: false, reason: "registry list changed" };
   const expiresAt = recordedExpiry(secret.annotations);
   if (expiresAt === undefined) return { fresh: false, reason: "no expiry annotation" };
   if (desired.heldTokenExpiresAt !== undefined) {
@@ -119,10 +128,15 @@ export function planNamespace(obs: NamespaceObservation, desired: DesiredState, 
     namespace: obs.namespace,
     secret: action,
     reason,
-    ...(obs.secret ? { existing: { resourceVersion: obs.secret.resourceVersion, labels: obs.secret.labels, annotations: obs.secret.annotations } } : {}),
+    ...(obs.secret ? { existing: existingMeta(obs.secret) } : {}),
     patchServiceAccounts,
     missingServiceAccounts: missing,
   };
+}
+
+function existingMeta(secret: ObservedSecret): ExistingSecretMeta {
+  const registries = registryHosts(secret.dockerConfigJson);
+  return { resourceVersion: secret.resourceVersion, labels: secret.labels, annotations: secret.annotations, ...(registries ? { registries } : {}) };
 }
 
 export function missingNamespacePlan(namespace: string): NamespacePlan {

@@ -64,6 +64,7 @@ describe("what the controller counts and records", () => {
     const failed = (kind: string): NamespaceOutcome => outcome({ secret: WriteResult.failed, error: { kind, message: "m" } });
     assert.equal(failureEvent(failed("forbidden"), "s")?.reason, "SecretWriteFailed");
     assert.equal(failureEvent(failed("invalid"), "s")?.message, "cannot write secret s: m");
+    assert.equal(failureEvent(failed("immutable"), "s")?.reason, "SecretWriteFailed");
     assert.equal(failureEvent(failed("transient"), "s"), undefined);
     assert.equal(failureEvent(outcome(), "s"), undefined);
   });

@@ -74,8 +74,8 @@ export function describeOutcome(outcome: NamespaceOutcome, options: { failSafe?:
   return entries;
 }
 
-/** Failures a person must fix (RBAC, an invalid object) get an Event; others are retried quietly. */
-const eventWorthyFailures: ReadonlySet<string> = new Set(["forbidden", "invalid"]);
+/** Failures a person must fix (RBAC, an invalid or immutable object) get an Event; others are retried quietly. */
+const eventWorthyFailures: ReadonlySet<string> = new Set(["forbidden", "invalid", "immutable"]);
 
 export function failureEvent(outcome: NamespaceOutcome, secretName: string): EventNote | undefined {
   if (!outcome.error || !eventWorthyFailures.has(outcome.error.kind)) return undefined;

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { desiredSecret } from "./secret.ts";
+import { desiredSecret, entriesKept } from "./secret.ts";
 import type { RegistryToken } from "./types.ts";
 
 const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
@@ -88,5 +88,58 @@ describe("desiredSecret", () => {
       token.credentials.map((c) => c.server),
       ["public.ecr.aws", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"],
     );
+  });
+
+  describe("registry entries of others", () => {
+    const privateHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    const ghcr = '{"username":"bot","password":"ghp_x","auth":"Ym90OmdocF94"}';
+    const current = `{"auths":{"ghcr.io":${ghcr},"${privateHost}":{"auth":"b2xk"},"public.ecr.aws":{"auth":"b2xk"}}}`;
+    const observed = (annotations: Record<string, string>) => ({
+      resourceVersion: "9",
+      labels: {},
+      annotations,
+      registries: ["ghcr.io", privateHost, "public.ecr.aws"],
+    });
+    const configOf = (annotations: Record<string, string>) =>
+      Buffer.from(desiredSecret("s", "ns", publicToken, observed(annotations), current).data[".dockerconfigjson"], "base64").toString("utf8");
+
+    test("kept as they are; a host we recorded and no longer write is removed; the record names only ours", () => {
+      const recorded = { "ecr-public-creds-helper/registries": `${privateHost},public.ecr.aws` };
+      const config = configOf(recorded);
+      assert.ok(config.includes(`"ghcr.io":${ghcr}`), config);
+      assert.deepEqual(Object.keys(JSON.parse(config).auths), ["ghcr.io", "public.ecr.aws"]);
+      assert.equal(JSON.parse(config).auths["public.ecr.aws"].password, password);
+      const secret = desiredSecret("s", "ns", publicToken, observed(recorded), current);
+      assert.equal(secret.metadata.annotations["ecr-public-creds-helper/registries"], "public.ecr.aws");
+    });
+
+    test("a host not in our record stays, even an ECR one", () => {
+      assert.deepEqual(Object.keys(JSON.parse(configOf({ "ecr-public-creds-helper/registries": "public.ecr.aws" })).auths), [
+        "ghcr.io",
+        privateHost,
+        "public.ecr.aws",
+      ]);
+    });
+
+    test("written by an older version (no record): the ECR hosts are ours", () => {
+      assert.deepEqual(Object.keys(JSON.parse(configOf({})).auths), ["ghcr.io", "public.ecr.aws"]);
+    });
+
+    test("a new secret starts from nothing, whatever `current` says", () => {
+      const created = desiredSecret("s", "ns", publicToken, undefined, current);
+      assert.deepEqual(Object.keys(decodeConfig(created.data[".dockerconfigjson"]) as object), ["auths"]);
+      assert.deepEqual(Object.keys((decodeConfig(created.data[".dockerconfigjson"]) as { auths: object }).auths), ["public.ecr.aws"]);
+    });
+
+    const keptCases: Array<[string, Record<string, string>, readonly string[] | undefined, string[]]> = [
+      ["only ours: nothing to carry over", { "ecr-public-creds-helper/registries": "public.ecr.aws" }, ["public.ecr.aws"], []],
+      ["ghcr.io beside ours", { "ecr-public-creds-helper/registries": "public.ecr.aws" }, ["ghcr.io", "public.ecr.aws"], ["ghcr.io"]],
+      ["older version: ECR hosts are ours", {}, [privateHost, "public.ecr.aws"], []],
+      ["unreadable data: nothing to keep", {}, undefined, []],
+    ];
+    for (const [name, annotations, registries, kept] of keptCases) {
+      test(`entriesKept: ${name}`, () =>
+        assert.deepEqual(entriesKept({ resourceVersion: "1", labels: {}, annotations, ...(registries ? { registries } : {}) }, publicToken), kept));
+    }
   });
 });

@@ -65,3 +65,10 @@ describe("serviceAccountsToPatch", () => {
     assert.deepEqual(serviceAccountsToPatch(["default"], []), { found: [], missing: ["default"] });
   });
 });
+
+describe("entries without a name", () => {
+  test("are kept, in place, when ours is added or removed", () => {
+    assert.deepEqual(mergeImagePullSecrets(["a", "", "b", ""], "ours"), ["a", "", "b", "", "ours"]);
+    assert.deepEqual(removeImagePullSecret(["", "ours", "a", ""], "ours"), ["", "a", ""]);
+  });
+});

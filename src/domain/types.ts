@@ -41,6 +41,7 @@ export interface ObservedServiceAccount {
   readonly namespace: string;
   readonly name: string;
   readonly resourceVersion: string;
+  /** The entries' names in order; "" for an entry without one, which is kept like any other. */
   readonly imagePullSecrets: readonly string[];
 }
 

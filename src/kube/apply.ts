@@ -1,16 +1,18 @@
 // Carrying out one namespace's plan: create or update the secret in place (never delete and
 // re-create), then add it to service accounts. A conflict means someone wrote in between: we
-// re-read that namespace, decide again and retry. Each namespace succeeds or fails alone.
+// re-read that namespace, decide again and retry. Each namespace succeeds or fails alone. An
+// update keeps the registry entries others put in the secret, read from it just before writing:
+// a plan holds only their hosts, and the controller's cache not even their credentials.
 import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { fieldManager } from "../domain/managed.ts";
 import { planNamespace, SecretAction, type DesiredState, type NamespacePlan } from "../domain/plan.ts";
 import { WriteResult, type NamespaceOutcome } from "../domain/report.ts";
-import { desiredSecret } from "../domain/secret.ts";
+import { desiredSecret, entriesKept } from "../domain/secret.ts";
 import type { RegistryToken } from "../domain/types.ts";
 import { systemClock, type Clock } from "../util/clock.ts";
 import { toObservedSecret, toObservedServiceAccount } from "./convert.ts";
-import { classifyKubeError, kubeErrorMessage, KubeErrorKind } from "./errors.ts";
+import { classifyKubeError, kubeErrorHint, kubeErrorMessage, KubeErrorKind } from "./errors.ts";
 import { withKubeRetry } from "./retry.ts";
 
 export interface ApplyContext {
@@ -32,15 +34,18 @@ export async function applyNamespacePlan(ctx: ApplyContext, initial: NamespacePl
   // A secret left alone is not done: if it was deleted meanwhile, the new plan creates it.
   let written: WriteResult | undefined;
   const patched: string[] = [];
+  // Deleted between our read and our patch: as missing as one we never found.
+  const gone: string[] = [];
+  const missing = (): string[] => [...new Set([...plan.missingServiceAccounts, ...gone])];
   for (let attempt = 1; ; attempt++) {
     try {
       const secret = written ?? (await writeSecret(ctx, plan));
       if (secret === WriteResult.created || secret === WriteResult.updated) written = secret;
       for (const sa of plan.patchServiceAccounts) {
-        await patchServiceAccount(ctx.core, plan.namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets, ctx.clock);
-        patched.push(sa.name);
+        const found = await patchServiceAccountIfPresent(ctx.core, plan.namespace, sa.name, sa.resourceVersion, sa.imagePullSecrets, ctx.clock);
+        (found ? patched : gone).push(sa.name);
       }
-      return { namespace: plan.namespace, plan, secret, patchedServiceAccounts: patched, missingServiceAccounts: plan.missingServiceAccounts };
+      return { namespace: plan.namespace, plan, secret, patchedServiceAccounts: patched, missingServiceAccounts: missing() };
     } catch (error) {
       const kind = classifyKubeError(error);
       if (kind === KubeErrorKind.conflict && attempt < conflictAttempts) {
@@ -52,11 +57,18 @@ export async function applyNamespacePlan(ctx: ApplyContext, initial: NamespacePl
         plan,
         secret: WriteResult.failed,
         patchedServiceAccounts: patched,
-        missingServiceAccounts: plan.missingServiceAccounts,
-        error: { kind, message: kubeErrorMessage(error) },
+        missingServiceAccounts: missing(),
+        error: { kind, message: failureMessage(kind, error, plan.namespace, ctx.desired.secretName) },
       };
     }
   }
+}
+
+/** One line. Retrying cannot change an immutable secret, so the line says what will. */
+function failureMessage(kind: KubeErrorKind, error: unknown, namespace: string, secretName: string): string {
+  const message = kubeErrorMessage(error);
+  if (kind !== KubeErrorKind.immutable) return message;
+  return `secret ${secretName} cannot be updated: ${message}; ${kubeErrorHint(kind)} (kubectl -n ${namespace} delete secret ${secretName})`;
 }
 
 async function writeSecret(ctx: ApplyContext, plan: NamespacePlan): Promise<WriteResult> {
@@ -74,8 +86,11 @@ async function writeSecret(ctx: ApplyContext, plan: NamespacePlan): Promise<Writ
     case SecretAction.update:
     case SecretAction.adopt: {
       if (!token) throw new Error("internal: a secret write was planned without a token");
-      // The observed resourceVersion rides along: a change we have not seen gives 409.
-      const body = desiredSecret(name, namespace, token, plan.existing) as V1Secret;
+      // The observed resourceVersion rides along: a change we have not seen gives 409, also
+      // one made between the plan and the read of the entries we keep.
+      const kept = plan.existing ? entriesKept(plan.existing, token) : [];
+      const current = kept.length > 0 ? await currentDockerConfigJson(ctx, namespace, clock) : undefined;
+      const body = desiredSecret(name, namespace, token, plan.existing, current) as V1Secret;
       await withKubeRetry(() => core.replaceNamespacedSecret({ name, namespace, body, fieldManager }), clock);
       return WriteResult.updated;
     }
@@ -83,6 +98,30 @@ async function writeSecret(ctx: ApplyContext, plan: NamespacePlan): Promise<Writ
       return WriteResult.unchanged;
     default:
       return WriteResult.skipped;
+  }
+}
+
+/** The secret's `.dockerconfigjson` as the API server holds it now. Credentials: never logged. */
+async function currentDockerConfigJson(ctx: ApplyContext, namespace: string, clock: Clock): Promise<string | undefined> {
+  const secret = await withKubeRetry(() => ctx.core.readNamespacedSecret({ name: ctx.desired.secretName, namespace }), clock);
+  return toObservedSecret(secret).dockerConfigJson;
+}
+
+/** patchServiceAccount, false when the service account no longer exists. */
+async function patchServiceAccountIfPresent(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+  resourceVersion: string,
+  imagePullSecrets: readonly string[],
+  clock: Clock | undefined,
+): Promise<boolean> {
+  try {
+    await patchServiceAccount(core, namespace, name, resourceVersion, imagePullSecrets, clock);
+    return true;
+  } catch (error) {
+    if (classifyKubeError(error) === KubeErrorKind.notFound) return false;
+    throw error;
   }
 }
 

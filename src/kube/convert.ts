@@ -11,6 +11,7 @@ export function toNamespaceInfo(ns: V1Namespace): NamespaceInfo {
   };
 }
 
+/** `dockerConfigJson` holds credentials (ours and maybe others'): for deciding and merging, never for a log. */
 export function toObservedSecret(secret: V1Secret): ObservedSecret {
   const encoded = secret.data?.[".dockerconfigjson"];
   return {
@@ -29,6 +30,7 @@ export function toObservedServiceAccount(sa: V1ServiceAccount): ObservedServiceA
     namespace: sa.metadata?.namespace ?? "",
     name: sa.metadata?.name ?? "",
     resourceVersion: sa.metadata?.resourceVersion ?? "",
-    imagePullSecrets: (sa.imagePullSecrets ?? []).map((ref) => ref.name ?? "").filter((name) => name !== ""),
+    // An entry without a name is kept: the patch writes the whole list back, and it is not ours to drop.
+    imagePullSecrets: (sa.imagePullSecrets ?? []).map((ref) => ref.name ?? ""),
   };
 }

@@ -37,6 +37,18 @@ describe("classifyKubeError", () => {
     test(`HTTP ${code} is ${kind}`, () => assert.equal(classifyKubeError(status(code, "x")), kind));
   }
 
+  test("422 'field is immutable' (an immutable secret, or a type that cannot change) is immutable, not retried; another 422 is invalid", () => {
+    // Both bodies as the real API server answers a replace.
+    const immutable = status(422, 'Secret "x" is invalid: data: Forbidden: field is immutable when `immutable` is set');
+    const type = status(422, 'Secret "y" is invalid: type: Invalid value: "kubernetes.io/dockerconfigjson": field is immutable');
+    for (const error of [immutable, type]) {
+      assert.equal(classifyKubeError(error), KubeErrorKind.immutable);
+      assert.equal(isRetryableKubeError(error), false);
+    }
+    assert.equal(classifyKubeError(status(422, 'Secret "z" is invalid: metadata.name: Invalid value')), KubeErrorKind.invalid);
+    assert.equal(classifyKubeError(status(400, "field is immutable")), KubeErrorKind.invalid);
+  });
+
   test("connection errors on the cause chain: refused or unresolvable is unreachable, a reset is transient", () => {
     assert.equal(classifyKubeError(fetchFailed("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1")), KubeErrorKind.unreachable);
     assert.equal(classifyKubeError(fetchFailed("ENOTFOUND", "getaddrinfo ENOTFOUND nowhere")), KubeErrorKind.unreachable);
@@ -159,6 +171,10 @@ describe("kubeErrorHint", () => {
     assert.equal(role?.metadata.name, shippedClusterRole);
     assert.ok(hint.includes(`ClusterRole ${shippedClusterRole}`), hint);
     assert.match(hint, /deploy\/base\/rbac\.yaml/);
+  });
+
+  test("an immutable object: delete it so that it is re-created", () => {
+    assert.match(kubeErrorHint(KubeErrorKind.immutable), /immutable: true.*delete it so that it is re-created/);
   });
 
   test("unreachable points at --kubeconfig/--context and the API server", () => {

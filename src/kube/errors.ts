@@ -1,6 +1,7 @@
 // What a failed Kubernetes call means for us: 404 ends the work, 409 re-reads and retries,
-// 401/403 and an untrusted server certificate are reported with what to fix, 429/5xx/connection
-// errors back off and retry. Every message is one line: people read it in a log or a terminal.
+// 401/403, an object that cannot be changed in place and an untrusted server certificate are
+// reported with what to fix, 429/5xx/connection errors back off and retry. Every message is
+// one line: people read it in a log or a terminal.
 import { ApiException } from "@kubernetes/client-node";
 import { scrub } from "../observability/redact.ts";
 
@@ -13,6 +14,8 @@ export const KubeErrorKind = {
   transient: "transient",
   unreachable: "unreachable",
   untrustedCertificate: "untrusted-certificate",
+  /** 422 "field is immutable": an `immutable: true` secret, or a type that cannot change. */
+  immutable: "immutable",
   other: "other",
 } as const;
 export type KubeErrorKind = (typeof KubeErrorKind)[keyof typeof KubeErrorKind];
@@ -70,8 +73,13 @@ function classifyStatus(code: number): KubeErrorKind {
   return KubeErrorKind.other;
 }
 
+/** Only deleting and re-creating the object can change it; retrying the update never will. */
+function refusesChange(error: ApiException<unknown>): boolean {
+  return error.code === 422 && /field is immutable/.test(apiMessage(error) ?? "");
+}
+
 export function classifyKubeError(error: unknown): KubeErrorKind {
-  if (error instanceof ApiException) return classifyStatus(error.code);
+  if (error instanceof ApiException) return refusesChange(error) ? KubeErrorKind.immutable : classifyStatus(error.code);
   if (certificateCode(error)) return KubeErrorKind.untrustedCertificate;
   const code = networkCode(error);
   if (code && unreachableCodes.has(code)) return KubeErrorKind.unreachable;
@@ -156,6 +164,8 @@ export function kubeErrorHint(kind: KubeErrorKind): string {
       return "someone else changed the object at the same time; the next run picks it up";
     case KubeErrorKind.invalid:
       return "the API server rejected the object as invalid; please report this";
+    case KubeErrorKind.immutable:
+      return "it cannot be changed in place (immutable: true, or a type that cannot change): delete it so that it is re-created";
     case KubeErrorKind.unreachable:
     case KubeErrorKind.other:
       return "check --kubeconfig/--context and that the API server is up";

@@ -271,16 +271,52 @@ describe("applyNamespacePlan", () => {
     assert.equal(missing.error?.kind, KubeErrorKind.notFound);
     assert.match(missing.error?.message ?? "", new RegExp(`^HTTP 404: namespaces "${gone}" not found$`));
 
-    // A Secret's type cannot change: adopting an Opaque one is refused as invalid.
+    // A Secret's type cannot change: adopting an Opaque one is refused, and only deleting it helps.
     const ns = uniqueName("apply-invalid");
     await createNamespaces(admin, [ns]);
     await admin.createNamespacedSecret({ namespace: ns, body: { metadata: { name: secretName }, stringData: { x: "y" } } });
     const adoptWant = desired({ serviceAccounts: [], adopt: true });
     const invalid = await applyNamespacePlan(context(adoptWant, clock, token(clock, "pw-failed-0002")), await planNow(ns, adoptWant, clock));
     assert.equal(invalid.secret, WriteResult.failed);
-    assert.equal(invalid.error?.kind, KubeErrorKind.invalid);
-    assert.match(invalid.error?.message ?? "", /^HTTP 422: Secret "ecr-public-token" is invalid: type: .*field is immutable/);
+    assert.equal(invalid.error?.kind, KubeErrorKind.immutable);
+    assert.match(invalid.error?.message ?? "", /HTTP 422: Secret "ecr-public-token" is invalid: type: .*field is immutable.*delete it/);
     assert.ok(!invalid.error?.message.includes("\n"));
+  });
+
+  test("an immutable secret of ours: one failed outcome saying to delete it, no retry, the secret untouched", async () => {
+    const ns = uniqueName("apply-immutable");
+    await createNamespaces(admin, [ns]);
+    const clock = new FakeClock();
+    const want = desired({ serviceAccounts: [] });
+    await applyNamespacePlan(context(want, clock, token(clock, "pw-immutable-01")), await planNow(ns, want, clock));
+    await admin.patchNamespacedSecret({ name: secretName, namespace: ns, body: [{ op: "add", path: "/immutable", value: true }] });
+    const before = await readSecret(admin, ns);
+
+    await clock.advance(11.5 * hour);
+    const plan = await planNow(ns, want, clock);
+    assert.equal(plan.secret, SecretAction.update);
+    const mark = auditMark();
+    const outcome = await applyNamespacePlan(context(want, clock, token(clock, "pw-immutable-02")), plan);
+
+    assert.equal(outcome.secret, WriteResult.failed);
+    assert.equal(outcome.error?.kind, KubeErrorKind.immutable);
+    const line = outcome.error?.message ?? "";
+    assert.match(
+      line,
+      new RegExp(`^secret ${secretName} cannot be updated: HTTP 422: Secret "${secretName}" is invalid: .*field is immutable when \`immutable\` is set.*; `),
+    );
+    assert.ok(
+      line.endsWith(
+        `; it cannot be changed in place (immutable: true, or a type that cannot change): delete it so that it is re-created (kubectl -n ${ns} delete secret ${secretName})`,
+      ),
+      line,
+    );
+    assert.ok(!line.includes("\n"));
+    assert.deepEqual(writesIn(mark, ns), ["update secrets 422"], "one attempt, no retry, no delete");
+    assert.equal(clock.pendingTimers, 0);
+    const after = await readSecret(admin, ns);
+    assert.equal(after?.metadata?.resourceVersion, before?.metadata?.resourceVersion);
+    assert.equal(dockerConfig(after).auths["public.ecr.aws"]?.password, "pw-immutable-01");
   });
 
   test("an identity without rights gets a forbidden outcome; no retry", async () => {
@@ -318,6 +354,144 @@ describe("applyNamespacePlan", () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe("service accounts", () => {
+  test("one deleted between plan and patch: the secret is written, the account reported missing, the namespace not failed", async () => {
+    const ns = uniqueName("apply-sa-gone");
+    await createNamespaces(admin, [ns]);
+    await createServiceAccount(admin, ns, "default");
+    await createServiceAccount(admin, ns, "builder", ["keep-me"]);
+    const clock = new FakeClock();
+    const want = desired({ serviceAccounts: ["*"] });
+    const plan = await planNow(ns, want, clock);
+    assert.deepEqual(plan.patchServiceAccounts.map((sa) => sa.name).sort(), ["builder", "default"]);
+    await admin.deleteNamespacedServiceAccount({ name: "builder", namespace: ns });
+
+    const mark = auditMark();
+    const outcome = await applyNamespacePlan(context(want, clock, token(clock, "pw-sa-gone-0001")), plan);
+
+    assert.equal(outcome.secret, WriteResult.created);
+    assert.equal(outcome.error, undefined);
+    assert.deepEqual(outcome.patchedServiceAccounts, ["default"]);
+    assert.deepEqual(outcome.missingServiceAccounts, ["builder"]);
+    assert.equal(dockerConfig(await readSecret(admin, ns)).auths["public.ecr.aws"]?.password, "pw-sa-gone-0001");
+    assert.deepEqual(await pullSecretsOf(ns), [secretName]);
+    assert.deepEqual(writesIn(mark, ns).sort(), ["create secrets 201", "patch serviceaccounts 200", "patch serviceaccounts 404"]);
+  });
+
+  test("entries without a name are kept, in their place, when ours is added", async () => {
+    const ns = uniqueName("apply-sa-empty");
+    await createNamespaces(admin, [ns]);
+    await admin.createNamespacedServiceAccount({
+      namespace: ns,
+      body: { metadata: { name: "default" }, imagePullSecrets: [{ name: "a" }, {}, { name: "b" }] },
+    });
+    const clock = new FakeClock();
+    const want = desired();
+
+    const outcome = await applyNamespacePlan(context(want, clock, token(clock, "pw-sa-empty-001")), await planNow(ns, want, clock));
+
+    assert.deepEqual(outcome.patchedServiceAccounts, ["default"]);
+    const stored = (await admin.readNamespacedServiceAccount({ name: "default", namespace: ns })).imagePullSecrets;
+    assert.deepEqual(JSON.parse(JSON.stringify(stored)), [{ name: "a" }, {}, { name: "b" }, { name: secretName }]);
+  });
+});
+
+describe("registry entries of others in our secret", () => {
+  // As `kubectl create secret docker-registry` writes an entry, with a field we do not know.
+  const ghcrEntry = '{"username":"bot","password":"ghp_planted0001","email":"bot@example.com","auth":"Ym90OmdocF9wbGFudGVkMDAwMQ=="}';
+
+  /** Our secret, created by us, then a ghcr.io login added to it the way a person would. */
+  async function ourSecretWithGhcr(ns: string, clock: FakeClock, want: DesiredState): Promise<void> {
+    await applyNamespacePlan(context(want, clock, token(clock, "pw-entries-0001")), await planNow(ns, want, clock));
+    const secret = await readSecret(admin, ns);
+    const config = Buffer.from(secret?.data?.[".dockerconfigjson"] ?? "", "base64").toString("utf8");
+    const added = config.replace('{"auths":{', `{"auths":{"ghcr.io":${ghcrEntry},`);
+    assert.notEqual(added, config);
+    await admin.replaceNamespacedSecret({
+      name: secretName,
+      namespace: ns,
+      body: { ...secret, data: { ".dockerconfigjson": Buffer.from(added).toString("base64") } },
+    });
+  }
+
+  const storedConfig = async (ns: string): Promise<string> =>
+    Buffer.from((await readSecret(admin, ns))?.data?.[".dockerconfigjson"] ?? "", "base64").toString("utf8");
+
+  test("an update keeps the ghcr.io entry byte for byte and writes ours, from a plan over the full secret", async () => {
+    const ns = uniqueName("apply-entries");
+    await createNamespaces(admin, [ns]);
+    const clock = new FakeClock();
+    const want = desired({ serviceAccounts: [], force: true });
+    await ourSecretWithGhcr(ns, clock, want);
+
+    const outcome = await applyNamespacePlan(context(want, clock, token(clock, "pw-entries-0002")), await planNow(ns, want, clock));
+
+    assert.equal(outcome.secret, WriteResult.updated);
+    const config = await storedConfig(ns);
+    assert.ok(config.includes(`"ghcr.io":${ghcrEntry}`), "the ghcr.io entry, byte for byte");
+    assert.equal(dockerConfig(await readSecret(admin, ns)).auths["public.ecr.aws"]?.password, "pw-entries-0002");
+    assert.equal((await readSecret(admin, ns))?.metadata?.annotations?.["ecr-public-creds-helper/registries"], "public.ecr.aws");
+  });
+
+  test("from a plan over the controller's cache (hosts without credentials) the entry is read just before the write", async () => {
+    const ns = uniqueName("apply-entries-cache");
+    await createNamespaces(admin, [ns]);
+    const clock = new FakeClock();
+    const want = desired({ serviceAccounts: [] });
+    await ourSecretWithGhcr(ns, clock, want);
+    const read = await readSecret(admin, ns);
+    const observed = read ? toObservedSecret(read) : undefined;
+    assert.ok(observed);
+    // What the informer keeps of a pull secret: its hosts, each with an empty entry.
+    const slim = { ...observed, dockerConfigJson: JSON.stringify({ auths: { "ghcr.io": {}, "public.ecr.aws": {} } }) };
+    await clock.advance(11.5 * hour);
+    const plan = planNamespace({ namespace: ns, terminating: false, secret: slim, serviceAccounts: [] }, want, new Date(clock.now()));
+    assert.equal(plan.secret, SecretAction.update);
+
+    const mark = auditMark();
+    const outcome = await applyNamespacePlan(context(want, clock, token(clock, "pw-entries-0003")), plan);
+
+    assert.equal(outcome.secret, WriteResult.updated);
+    assert.ok((await storedConfig(ns)).includes(`"ghcr.io":${ghcrEntry}`), "the ghcr.io entry, byte for byte");
+    assert.equal(dockerConfig(await readSecret(admin, ns)).auths["public.ecr.aws"]?.password, "pw-entries-0003");
+    const ours = callsIn(mark, ns).filter((c) => c.userAgent?.startsWith("ecr-public-creds-helper/"));
+    assert.deepEqual(
+      ours.map((c) => `${c.verb} ${c.resource} ${c.code}`),
+      ["get secrets 200", "update secrets 200"],
+    );
+  });
+
+  test("without others' entries no extra read; a host we wrote and no longer want is removed", async () => {
+    const ns = uniqueName("apply-entries-drop");
+    await createNamespaces(admin, [ns]);
+    const clock = new FakeClock();
+    const privateHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    const both = desiredStateFrom({ secretName, refreshBeforeMs: hour, force: false, adopt: false, serviceAccounts: [] }, ["public.ecr.aws", privateHost]);
+    const twoTokens: RegistryToken = {
+      credentials: [
+        { server: "public.ecr.aws", username: "AWS", password: "pw-entries-0004" },
+        { server: privateHost, username: "AWS", password: "pw-entries-0005" },
+      ],
+      expiresAt: new Date(clock.now() + 12 * hour),
+    };
+    await applyNamespacePlan(context(both, clock, twoTokens), await planNow(ns, both, clock));
+    const want = desired({ serviceAccounts: [] });
+    const plan = await planNow(ns, want, clock);
+    assert.deepEqual([plan.secret, plan.reason], [SecretAction.update, "registry list changed"]);
+
+    const mark = auditMark();
+    await applyNamespacePlan(context(want, clock, token(clock, "pw-entries-0006")), plan);
+
+    assert.deepEqual(Object.keys(dockerConfig(await readSecret(admin, ns)).auths), ["public.ecr.aws"]);
+    assert.deepEqual(
+      callsIn(mark, ns)
+        .filter((c) => c.userAgent?.startsWith("ecr-public-creds-helper/"))
+        .map((c) => `${c.verb} ${c.resource} ${c.code}`),
+      ["update secrets 200"],
+    );
   });
 });
 

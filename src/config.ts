@@ -47,7 +47,10 @@ export class EarlyExit extends Error {
   }
 }
 
-const secretNamePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+// What the API server takes as a Secret's name (an RFC 1123 subdomain): dot-separated labels of
+// lowercase letters, digits and '-', each starting and ending with a letter or digit, so "a..b",
+// "a.-b" and "-a" fail here, before any AWS call, not in every namespace afterwards.
+const secretNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const rawSchema = z.object({
   kubeconfig: z.string().min(1).optional(),
@@ -56,7 +59,10 @@ const rawSchema = z.object({
   allNamespaces: z.boolean(),
   exclude: z.string(),
   namespaceSelector: z.string(),
-  secretName: z.string().max(253).regex(secretNamePattern, "must be a valid Kubernetes secret name"),
+  secretName: z
+    .string()
+    .max(253, "must be a valid Kubernetes secret name: at most 253 characters")
+    .regex(secretNamePattern, "must be a valid Kubernetes secret name"),
   serviceAccounts: z.string(),
   ecrRegistries: z.string(),
   refreshBefore: z.string(),

@@ -7,7 +7,7 @@ import { recordedExpiry, isManaged } from "../domain/managed.ts";
 import { isSelected, type NamespaceSelection } from "../domain/namespaces.ts";
 import type { DesiredState, NamespacePlan } from "../domain/plan.ts";
 import { decideReconcile, type Reconcile } from "../domain/reconcile.ts";
-import { describeOutcome, failureEvent, writeMetricLabel, type EventNote, type NamespaceOutcome } from "../domain/report.ts";
+import { describeOutcome, failureEvent, worthRetrying, writeMetricLabel, type EventNote, type NamespaceOutcome } from "../domain/report.ts";
 import { desiredStateFrom } from "../domain/sync-plan.ts";
 import type { RegistryToken } from "../domain/types.ts";
 import { toNamespaceInfo, toObservedSecret, toObservedServiceAccount } from "../kube/convert.ts";
@@ -188,7 +188,7 @@ export class Controller {
         for (const entry of describeOutcome(outcome, { failSafe: held.failSafe })) log[entry.level](entry.fields, entry.message);
         const event = failureEvent(outcome, settings.secretName);
         if (event) await events.record(namespace, involved, event.type, event.reason, event.message);
-        if (outcome.error) throw new ReconcileError(outcome.error.message);
+        if (worthRetrying(outcome)) throw new ReconcileError(outcome.error?.message ?? "write failed");
         return;
       }
     }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { missingNamespacePlan, SecretAction, type NamespacePlan } from "./plan.ts";
-import { changedAnything, describeOutcome, failureEvent, resultKind, writeMetricLabel, WriteResult, type NamespaceOutcome } from "./report.ts";
+import { changedAnything, describeOutcome, failureEvent, resultKind, worthRetrying, writeMetricLabel, WriteResult, type NamespaceOutcome } from "./report.ts";
 
 const plan = (secret: NamespacePlan["secret"], reason = "why"): NamespacePlan => ({
   namespace: "team",
@@ -67,6 +67,14 @@ describe("what the controller counts and records", () => {
     assert.equal(failureEvent(failed("immutable"), "s")?.reason, "SecretWriteFailed");
     assert.equal(failureEvent(failed("transient"), "s"), undefined);
     assert.equal(failureEvent(outcome(), "s"), undefined);
+  });
+
+  test("a failure is retried unless only a person can fix it by deleting the secret (immutable)", () => {
+    const failed = (kind: string): NamespaceOutcome => outcome({ secret: WriteResult.failed, error: { kind, message: "m" } });
+    assert.equal(worthRetrying(failed("transient")), true);
+    assert.equal(worthRetrying(failed("forbidden")), true);
+    assert.equal(worthRetrying(failed("immutable")), false);
+    assert.equal(worthRetrying(outcome()), false);
   });
 
   test("result kinds and whether anything changed", () => {

@@ -82,6 +82,14 @@ export function failureEvent(outcome: NamespaceOutcome, secretName: string): Eve
   return { type: "Warning", reason: "SecretWriteFailed", message: `cannot write secret ${secretName}: ${outcome.error.message}` };
 }
 
+/**
+ * Whether the controller should retry a failed namespace with backoff. An immutable secret
+ * refuses every update until someone deletes it, and that deletion queues the namespace again.
+ */
+export function worthRetrying(outcome: NamespaceOutcome): boolean {
+  return outcome.error !== undefined && outcome.error.kind !== "immutable";
+}
+
 /** The secrets_written_total outcome label, for results that wrote or tried to. */
 export function writeMetricLabel(outcome: NamespaceOutcome): "created" | "updated" | "failed" | undefined {
   const result = outcome.secret;

@@ -214,6 +214,28 @@ describe("controller: one key against seeded caches", () => {
     assert.ok(f.logs.messages(50).some((m) => m.startsWith(`namespace ${ns}: `)));
   });
 
+  test("an immutable managed secret: one failed update, a Warning Event with the delete hint, and no retry", async () => {
+    const prefix = uniqueName("ctl-immutable");
+    const f = fixture(prefix);
+    const ns = `${prefix}-a`;
+    await seedNamespace(f, ns);
+    await f.controller.reconcile(ns);
+    const ours = await readSecret(admin, ns);
+    assert.ok(ours);
+    await admin.replaceNamespacedSecret({
+      name: secretName,
+      namespace: ns,
+      body: { ...ours, immutable: true, data: { ".dockerconfigjson": Buffer.from('{"auths":{}}').toString("base64") } },
+    });
+    await reseedFromServer(f, ns);
+    const mark = f.calls().length;
+    await f.controller.reconcile(ns); // resolves: the work queue does not retry it
+    assert.deepEqual(f.calls().slice(mark), [`update secrets ${ns}/${secretName}`, `create events ${ns}/`]);
+    const events = await admin.listNamespacedEvent({ namespace: ns });
+    assert.match(events.items.find((e) => e.reason === "SecretWriteFailed")?.message ?? "", /immutable/);
+    assert.ok(f.logs.messages(50).some((m) => m.includes("delete it so that it is re-created")));
+  });
+
   test("--prune removes our secret and only our service-account entry from a namespace no longer selected", async () => {
     const prefix = uniqueName("ctl-prune");
     const f = fixture(prefix, { prune: true });

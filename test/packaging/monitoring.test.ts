@@ -60,7 +60,8 @@ describe("monitoring: alert rules", () => {
       assert.ok(rule.annotations["summary"] && rule.annotations["description"], rule.alert);
       assert.match(rule.annotations["runbook_url"] ?? "", /\/README\.md#troubleshooting$/, rule.alert);
       assert.match(troubleshooting, new RegExp(`\\| alert \`${rule.alert}\` \\|`), `${rule.alert} has no row in the README's Troubleshooting table`);
-      assert.match(readme, new RegExp(`\\| \`${rule.alert}\` \\| .* \\| ${rule.labels["severity"]} \\|`), `${rule.alert} is not in the README's alerts table`);
+      const row = new RegExp(`\\| \`${rule.alert}\` \\| .*for ${Number.parseInt(rule.for, 10)} min \\| ${rule.labels["severity"]} \\|`);
+      assert.match(readme, row, `${rule.alert} is not in the README's alerts table with its for and severity`);
     }
   });
 

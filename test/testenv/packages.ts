@@ -13,6 +13,10 @@ const required = {
   "docker-registry": "/usr/bin/docker-registry",
   skopeo: "/usr/bin/skopeo",
   "apache2-utils": "/usr/bin/htpasswd",
+  // promtool checks the shipped alert rules; Debian's package has no other way to get it.
+  prometheus: "/usr/bin/promtool",
+  // actionlint checks the workflows' run: scripts with it.
+  shellcheck: "/usr/bin/shellcheck",
 } as const;
 
 export function missingPackages(): string[] {

@@ -5,27 +5,42 @@ import type { PrivateRegistry } from "../domain/registries.ts";
 import { checkExpiry, mergeTokens, parseAuthorizationToken } from "../domain/token.ts";
 import type { RegistryCredential, RegistryToken } from "../domain/types.ts";
 import { registerCredential } from "../observability/redact.ts";
+import { awsMaxAttempts, boundedRequestHandler, type AwsCallOptions } from "./bounds.ts";
 import { describeAwsError } from "./errors.ts";
 import type { TokenSource } from "./token-source.ts";
 
-export function ecrPrivateTokenSource(registries: readonly PrivateRegistry[], options: { maxAttempts?: number; now?: () => Date } = {}): TokenSource {
+export function ecrPrivateTokenSource(registries: readonly PrivateRegistry[], options: AwsCallOptions & { now?: () => Date } = {}): TokenSource {
   const now = options.now ?? (() => new Date());
   const byRegion = Map.groupBy(registries, (registry) => registry.region);
   return {
     registries: registries.map((registry) => registry.host).sort(),
-    async fetchToken(): Promise<RegistryToken> {
-      const parts = await Promise.all([...byRegion].map(([region, inRegion]) => fetchRegion(region, inRegion, options.maxAttempts ?? 3, now)));
+    async fetchToken(signal?: AbortSignal): Promise<RegistryToken> {
+      const maxAttempts = options.maxAttempts ?? awsMaxAttempts;
+      const call = { maxAttempts, requestTimeoutMs: options.requestTimeoutMs, now, signal };
+      const parts = await Promise.all([...byRegion].map(([region, inRegion]) => fetchRegion(region, inRegion, call)));
       return mergeTokens(parts);
     },
   };
 }
 
-async function fetchRegion(region: string, registries: readonly PrivateRegistry[], maxAttempts: number, now: () => Date): Promise<RegistryToken> {
+interface RegionCall {
+  readonly maxAttempts: number;
+  readonly requestTimeoutMs: number | undefined;
+  readonly now: () => Date;
+  readonly signal: AbortSignal | undefined;
+}
+
+async function fetchRegion(
+  region: string,
+  registries: readonly PrivateRegistry[],
+  { maxAttempts, requestTimeoutMs, now, signal }: RegionCall,
+): Promise<RegistryToken> {
   const what = `the ECR token request (${region})`;
-  const client = new ECRClient({ region, maxAttempts });
+  const client = new ECRClient({ region, maxAttempts, requestHandler: boundedRequestHandler(requestTimeoutMs) });
   try {
     const registryIds = [...new Set(registries.map((registry) => registry.accountId))];
-    const { authorizationData = [] } = await client.send(new GetAuthorizationTokenCommand({ registryIds }));
+    const command = new GetAuthorizationTokenCommand({ registryIds });
+    const { authorizationData = [] } = await client.send(command, signal ? { abortSignal: signal } : {});
     const credentials: RegistryCredential[] = [];
     let expiresAt: Date | undefined;
     for (const registry of registries) {
@@ -40,7 +55,7 @@ async function fetchRegion(region: string, registries: readonly PrivateRegistry[
     }
     return { credentials, expiresAt: expiresAt ?? now() };
   } catch (error) {
-    throw describeAwsError(error, what, "ecr:GetAuthorizationToken");
+    throw describeAwsError(error, what, "ecr:GetAuthorizationToken", requestTimeoutMs);
   } finally {
     client.destroy();
   }

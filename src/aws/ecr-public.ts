@@ -5,28 +5,33 @@ import { ecrPublicServer } from "../domain/dockerconfig.ts";
 import { checkExpiry, parseAuthorizationToken } from "../domain/token.ts";
 import type { RegistryToken } from "../domain/types.ts";
 import { registerCredential } from "../observability/redact.ts";
+import { awsMaxAttempts, boundedRequestHandler, type AwsCallOptions } from "./bounds.ts";
 import { describeAwsError } from "./errors.ts";
 import type { TokenSource } from "./token-source.ts";
 
 const ecrPublicRegion = "us-east-1";
 
-export function ecrPublicTokenSource(options: { maxAttempts?: number; now?: () => Date } = {}): TokenSource {
+export function ecrPublicTokenSource(options: AwsCallOptions & { now?: () => Date } = {}): TokenSource {
   // The default credential chain (env, profiles, IRSA, Pod Identity, IMDS) and the standard
   // AWS_ENDPOINT_URL_ECR_PUBLIC / AWS_ENDPOINT_URL overrides come from the SDK itself.
-  const client = new ECRPUBLICClient({ region: ecrPublicRegion, maxAttempts: options.maxAttempts ?? 3 });
+  const client = new ECRPUBLICClient({
+    region: ecrPublicRegion,
+    maxAttempts: options.maxAttempts ?? awsMaxAttempts,
+    requestHandler: boundedRequestHandler(options.requestTimeoutMs),
+  });
   const now = options.now ?? (() => new Date());
   return {
     registries: [ecrPublicServer],
-    async fetchToken(): Promise<RegistryToken> {
+    async fetchToken(signal?: AbortSignal): Promise<RegistryToken> {
       const what = "the ECR Public token request (us-east-1)";
       try {
-        const { authorizationData } = await client.send(new GetAuthorizationTokenCommand({}));
+        const { authorizationData } = await client.send(new GetAuthorizationTokenCommand({}), signal ? { abortSignal: signal } : {});
         const credential = parseAuthorizationToken(authorizationData?.authorizationToken, ecrPublicServer);
         registerCredential(credential);
         const expiresAt = checkExpiry(authorizationData?.expiresAt, now(), ecrPublicServer);
         return { credentials: [credential], expiresAt };
       } catch (error) {
-        throw describeAwsError(error, what, "ecr-public:GetAuthorizationToken, sts:GetServiceBearerToken");
+        throw describeAwsError(error, what, "ecr-public:GetAuthorizationToken, sts:GetServiceBearerToken", options.requestTimeoutMs);
       }
     },
   };

@@ -6,7 +6,12 @@ import { mergeTokens } from "../domain/token.ts";
 export interface TokenSource {
   /** Registry hosts this source yields credentials for, known before any call. */
   readonly registries: readonly string[];
-  fetchToken(): Promise<RegistryToken>;
+  /**
+   * One token, or a TokenUnavailableError. The call is bounded on its own (connect and request
+   * timeouts, a few SDK retries: ./bounds.ts); `signal` lets a caller with a tighter deadline
+   * end it sooner, which rejects it with reason "timeout".
+   */
+  fetchToken(signal?: AbortSignal): Promise<RegistryToken>;
 }
 
 /** Why a token could not be had; the message is one line for the user and holds no secret. */
@@ -25,6 +30,8 @@ export const TokenFailureReason = {
   throttled: "throttled",
   serverError: "server-error",
   network: "network",
+  /** No answer in time: the SDK's request timeout, or the caller's signal. */
+  timeout: "timeout",
   malformed: "malformed",
   other: "other",
 } as const;
@@ -34,8 +41,8 @@ export type TokenFailureReason = (typeof TokenFailureReason)[keyof typeof TokenF
 export function combineTokenSources(sources: readonly TokenSource[]): TokenSource {
   return {
     registries: sources.flatMap((source) => source.registries).sort(),
-    async fetchToken(): Promise<RegistryToken> {
-      return mergeTokens(await Promise.all(sources.map((source) => source.fetchToken())));
+    async fetchToken(signal?: AbortSignal): Promise<RegistryToken> {
+      return mergeTokens(await Promise.all(sources.map((source) => source.fetchToken(signal))));
     },
   };
 }

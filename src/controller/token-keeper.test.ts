@@ -20,30 +20,42 @@ const margin = 15 * m;
 
 interface Call {
   readonly at: number;
+  /** The keeper's signal for this call. */
+  readonly signal: AbortSignal | undefined;
   settled: boolean;
   resolve(token: RegistryToken): void;
   reject(error: unknown): void;
 }
 
-/** A token source whose calls the test settles by hand (or fails at once while `failing` is set). */
+/**
+ * A token source whose calls the test settles by hand (or fails at once while `failing` is set).
+ * Like a source that cannot call off its request, it ignores the keeper's signal unless
+ * `honoursAbort` is set; then an abort fails the call as the AWS sources do.
+ */
 class ScriptedSource implements TokenSource {
   readonly registries = [server];
   readonly calls: Call[] = [];
   failing: Error | undefined;
+  honoursAbort = false;
   readonly #clock: FakeClock;
 
   constructor(clock: FakeClock) {
     this.#clock = clock;
   }
 
-  fetchToken(): Promise<RegistryToken> {
+  fetchToken(signal?: AbortSignal): Promise<RegistryToken> {
     return new Promise((resolve, reject) => {
-      const call: Call = { at: this.#clock.now(), settled: false, resolve, reject };
+      const call: Call = { at: this.#clock.now(), signal, settled: false, resolve, reject };
       this.calls.push(call);
       if (this.failing) {
         call.settled = true;
         reject(this.failing);
       }
+      signal?.addEventListener("abort", () => {
+        if (!this.honoursAbort || call.settled) return;
+        call.settled = true;
+        reject(new TokenUnavailableError("the ECR Public token request was called off before AWS answered", "timeout"));
+      });
     });
   }
 
@@ -310,6 +322,40 @@ describe("TokenKeeper fail-safe", () => {
     assert.equal(k.keeper.status().state, "expired");
     assert.match(k.keeper.status().detail, /^token expired 2m ago; last attempt: ECR Public answered 500$/);
     k.keeper.stop();
+  });
+});
+
+describe("TokenKeeper ends hanging calls", () => {
+  test("the attempt timeout aborts the call's signal; a source that honours it is called afresh on the next attempt", async () => {
+    const k = keeperWith({ fetchTimeoutMs: 10 * s, retry: { baseMs: 1_000, capMs: 1_000 } });
+    k.source.honoursAbort = true;
+    k.keeper.start();
+    const first = k.source.calls[0];
+    assert.ok(first?.signal, "the keeper passes a signal");
+    await k.clock.advance(10 * s - 1);
+    assert.equal(first.signal.aborted, false, "not aborted 1 ms before the timeout");
+    await k.clock.advance(1);
+    assert.equal(first.signal.aborted, true, "aborted at the timeout");
+    assert.match(String(first.signal.reason), /no answer from AWS within 10s/);
+    assert.equal(k.source.inFlight, 0, "the aborted call ended");
+    assert.equal(await failures(k.metrics, "timeout"), 1, "counted once: the abort's own failure is not counted again");
+
+    await k.clock.fireNext();
+    assert.equal(k.source.calls.length, 2, "the retry makes a new call instead of waiting on the aborted one");
+    assert.equal(k.source.calls[1]?.signal?.aborted, false, "with a signal of its own");
+    await k.source.answer(12 * h);
+    assert.equal(k.keeper.status().state, "ok");
+    k.keeper.stop();
+  });
+
+  test("stop() aborts the call in flight", async () => {
+    const k = keeperWith();
+    k.keeper.start();
+    await k.clock.advance(5 * s);
+    const signal = k.source.calls[0]?.signal;
+    assert.equal(signal?.aborted, false);
+    k.keeper.stop();
+    assert.equal(signal?.aborted, true);
   });
 });
 

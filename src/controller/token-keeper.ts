@@ -8,13 +8,15 @@
 // token call is doing: a call to AWS that never answers must not keep an expired token in the
 // secrets.
 //
-// Each attempt waits at most `fetchTimeoutMs` for an answer, then counts as failed and the next
-// one is scheduled with backoff. There is never more than one call to AWS in flight: the token
-// source cannot be cancelled, so an attempt that comes due while the previous call is still
-// unanswered waits on that same call instead of starting another (a hung connection must not
-// pile up more of them). An answer is therefore welcome whenever it comes: a late token is
-// taken as if it came on time; a late failure was already counted, and the next attempt makes
-// a fresh call.
+// Each attempt waits at most `fetchTimeoutMs` for an answer, then aborts the call's signal,
+// counts as failed, and the next one is scheduled with backoff; stop() aborts it too, so a hung
+// connection does not outlive the controller. There is never more than one call to AWS in
+// flight: a source may not be able to honour the abort at once (credential resolution cannot
+// be called off), so an attempt that comes due while the previous call is still unanswered
+// waits on that same call instead of starting another (a hung connection must not pile up more
+// of them). An answer is therefore welcome whenever it comes: a late token is taken as if it
+// came on time; a late failure (the abort's included) was already counted, and the next
+// attempt makes a fresh call.
 import { formatDuration } from "../domain/duration.ts";
 import { beforeFailSafe, failSafeDue, refreshDelay, tokenStatus, untilFailSafe, type TokenStatus } from "../domain/refresh.ts";
 import type { RegistryToken } from "../domain/types.ts";
@@ -59,6 +61,8 @@ export interface HeldToken {
 /** The one outstanding call to AWS. */
 interface Call {
   readonly startedAt: number;
+  /** Ends the call: at its attempt's timeout, or on stop(). */
+  readonly abort: AbortController;
 }
 
 export class TokenKeeper {
@@ -120,6 +124,7 @@ export class TokenKeeper {
     this.#run++;
     for (const timer of [this.#attemptTimeout, this.#nextAttempt, this.#failSafeTimer]) timer?.cancel();
     this.#attemptTimeout = this.#nextAttempt = this.#failSafeTimer = undefined;
+    this.#call?.abort.abort(new Error("the controller is stopping"));
     this.#call = undefined;
   }
 
@@ -128,12 +133,14 @@ export class TokenKeeper {
     this.#call ??= this.#fetch();
     this.#attemptTimeout = this.#clock.schedule(this.#fetchTimeoutMs, () => {
       this.#attemptTimeout = undefined;
-      this.#failed("timeout", `no answer from AWS within ${formatDuration(this.#fetchTimeoutMs)}`);
+      const problem = `no answer from AWS within ${formatDuration(this.#fetchTimeoutMs)}`;
+      this.#call?.abort.abort(new Error(problem));
+      this.#failed("timeout", problem);
     });
   }
 
   #fetch(): Call {
-    const call: Call = { startedAt: this.#clock.now() };
+    const call: Call = { startedAt: this.#clock.now(), abort: new AbortController() };
     const run = this.#run;
     const answered = (outcome: "success" | "failure"): boolean => {
       if (run !== this.#run) return false;
@@ -142,7 +149,7 @@ export class TokenKeeper {
       return true;
     };
     // new Promise: a source that throws instead of rejecting is a failed call, not a crash.
-    new Promise<RegistryToken>((resolve) => resolve(this.#source.fetchToken())).then(
+    new Promise<RegistryToken>((resolve) => resolve(this.#source.fetchToken(call.abort.signal))).then(
       (token) => {
         if (!answered("success")) return;
         this.#endAttempt();

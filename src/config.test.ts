@@ -115,6 +115,7 @@ describe("parseConfig: other options", () => {
         dryRun: false,
         concurrency: 16,
         log: { level: "info", format: "json" },
+        timeoutMs: 2 * 60_000,
         controller: undefined,
       },
     );
@@ -280,6 +281,45 @@ describe("parseConfig: other options", () => {
         },
       );
     }
+  });
+});
+
+describe("parseConfig: --timeout", () => {
+  test("sync, status and doctor end within 2m by default; the flag and TIMEOUT set it, the flag winning", () => {
+    for (const command of ["sync", "status", "doctor"]) {
+      assert.equal(parseConfig([command, "-A"], {}).timeoutMs, 120_000, command);
+      assert.equal(parseConfig([command, "-A", "--timeout", "5s"], {}).timeoutMs, 5_000, command);
+      assert.equal(parseConfig([command, "-A"], { TIMEOUT: "1h30m" }).timeoutMs, 90 * 60_000, command);
+      assert.equal(parseConfig([command, "-A", "--timeout=90s"], { TIMEOUT: "10m" }).timeoutMs, 90_000, command);
+    }
+    assert.equal(parseConfig(["sync", "-A"], { TIMEOUT: "" }).timeoutMs, 120_000, "an empty variable counts as unset");
+  });
+
+  test("run, which never ends on its own, has no --timeout and ignores TIMEOUT", () => {
+    assert.equal(parseConfig(["run", "-A"], { TIMEOUT: "5s" }).timeoutMs, undefined);
+    assertConfigError(["run", "-A", "--timeout", "5s"], {}, /^unknown option '--timeout'/);
+  });
+
+  test("anything but a duration from 1s to 24h is refused with one line", () => {
+    for (const bad of ["0s", "500ms", "5", "two minutes", "25h", "-1m", ""]) {
+      assertConfigError(["sync", "-A", "--timeout", bad], {}, /^--timeout ".*" must be a duration from 1s to 24h, like 2m or 90s$/);
+    }
+    assertConfigError(["status", "-A"], { TIMEOUT: "soon" }, /^--timeout "soon" must be a duration/);
+    assert.equal(parseConfig(["doctor", "-A", "--timeout", "24h"], {}).timeoutMs, 24 * hour);
+    assert.equal(parseConfig(["doctor", "-A", "--timeout", "1s"], {}).timeoutMs, 1_000);
+  });
+
+  test("--help names the flag, its variable and its default for the one-shot commands only", () => {
+    const help = (command: string): string => {
+      try {
+        parseConfig([command, "--help"], {});
+      } catch (error) {
+        if (error instanceof EarlyExit) return error.output.replace(/\s+/g, " ");
+      }
+      assert.fail(`${command} --help did not exit early`);
+    };
+    for (const command of ["sync", "status", "doctor"]) assert.match(help(command), /--timeout <duration> .*\(env TIMEOUT\) \(default: "2m"\)/, command);
+    assert.doesNotMatch(help("run"), /--timeout/);
   });
 });
 

@@ -7,7 +7,7 @@ import { type LabelSelector, LabelSelectorError, parseLabelSelector } from "./do
 import { namespacePatternProblem, type NamespaceSelection } from "./domain/namespaces.ts";
 import { parsePrivateRegistry, type PrivateRegistry } from "./domain/registries.ts";
 import { version } from "./version.ts";
-import { commonOptions, controllerOptions, type Env } from "./config/options.ts";
+import { commonOptions, controllerOptions, oneShotOptions, type Env } from "./config/options.ts";
 import { ControllerConfigError, controllerSchema, toControllerConfig, type ControllerConfig } from "./config/controller.ts";
 
 const commandNames = ["sync", "run", "status", "doctor"] as const;
@@ -26,6 +26,8 @@ export interface Config {
   readonly dryRun: boolean;
   readonly concurrency: number;
   readonly log: { readonly level: LogLevel; readonly format: "json" | "text" };
+  /** How long sync, status or doctor may take in all; undefined for `run`, which does not end on its own. */
+  readonly timeoutMs: number | undefined;
   /** Settings of `run`; undefined for the other commands. */
   readonly controller: ControllerConfig | undefined;
 }
@@ -72,7 +74,20 @@ const rawSchema = z.object({
   concurrency: z.coerce.number().int("must be a whole number").min(1).max(256),
   logLevel: z.enum(["debug", "info", "warn", "error"]),
   logFormat: z.enum(["auto", "json", "text"]),
+  timeout: z.string().optional(),
 });
+
+/** Longer than any sensible wait, and short of the ~24.8 days past which a Node timer fires at once. */
+const maxTimeoutMs = 24 * 3_600_000;
+
+function timeoutFrom(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 1_000 || ms > maxTimeoutMs) {
+    throw new ConfigError(`--timeout "${text}" must be a duration from 1s to 24h, like 2m or 90s`);
+  }
+  return ms;
+}
 
 function list(text: string | undefined): string[] {
   return (text ?? "").split(/[\s,]+/).filter((item) => item.length > 0);
@@ -125,6 +140,7 @@ function toConfig(command: CommandName, raw: z.infer<typeof rawSchema>, controll
       level: raw.logLevel,
       format: raw.logFormat === "auto" ? (stderrIsTty ? "text" : "json") : raw.logFormat,
     },
+    timeoutMs: timeoutFrom(raw.timeout),
     controller,
   });
 }
@@ -162,7 +178,7 @@ export function parseConfig(args: readonly string[], env: Env, stderrIsTty = fal
     const sub = program.command(name).description(descriptions[name]).exitOverride();
     sub.configureOutput(capture);
     for (const option of commonOptions(env)) sub.addOption(option);
-    if (name === "run") for (const option of controllerOptions(env)) sub.addOption(option);
+    for (const option of name === "run" ? controllerOptions(env) : oneShotOptions(env)) sub.addOption(option);
     sub.action((options: Record<string, unknown>) => {
       chosen = { command: name, options };
     });

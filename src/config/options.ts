@@ -48,6 +48,12 @@ export function commonOptions(env: Env): Option[] {
   ];
 }
 
+/** Flags of the commands that end on their own: sync, status and doctor. */
+export function oneShotOptions(env: Env): Option[] {
+  const opt = optionMaker(env);
+  return [opt("--timeout <duration>", "give up, with one line, if the whole command has not finished within this", "TIMEOUT", "2m")];
+}
+
 /** Flags of `run` only. */
 export function controllerOptions(env: Env): Option[] {
   const opt = optionMaker(env);

@@ -19,6 +19,19 @@ const SERVICES: Record<string, Service> = {
   AmazonEC2ContainerRegistry_V20150921: { api: 'ecr', op: 'ecr:GetAuthorizationToken', signingName: 'ecr' },
 };
 
+/** A call the 'hang' fault held and then dropped without an answer. */
+export class Unanswered extends Error {
+  override name = 'Unanswered';
+}
+
+/** Resolves when `signal` aborts, never otherwise. */
+function until(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
 export function isTokenTarget(target: string): boolean {
   const prefix = target.split('.')[0] ?? '';
   return Object.hasOwn(SERVICES, prefix);
@@ -76,6 +89,12 @@ export async function handleTokenCall(state: EmulatorState, req: ReceivedRequest
   if (fault.mode === 'throttle') return jsonError(op, 400, 'ThrottlingException', 'Rate exceeded');
   if (fault.mode === 'error500') return jsonError(op, 500, 'ServerException', 'Internal service error (emulated).');
   if (fault.mode === 'slow') await sleep(fault.delayMs, undefined, { signal });
+  if (fault.mode === 'hang') {
+    // Counted on arrival, so a test can see how many calls are being held.
+    state.recordCall(op, 'Hang');
+    await until(AbortSignal.any([state.hangsReleased(), signal]));
+    throw new Unanswered(`${op} held by the hang fault, dropped unanswered`);
+  }
 
   const config = state.config();
   // AWS sends fractional epoch seconds; keep that so callers cannot assume integers.

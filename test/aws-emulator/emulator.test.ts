@@ -416,6 +416,39 @@ describe('aws emulator', () => {
       assert.ok(performance.now() - started < 1000, 'second call should not be delayed');
     });
 
+    it('hang holds the call unanswered until the fault is changed or reset, then drops it', async () => {
+      for (const release of [() => emu.state.reset(), () => emu.state.configure({ fault: { mode: 'none' } })]) {
+        emu.state.configure({ fault: { mode: 'hang' } });
+        let settled = false;
+        const held = ecrPublic()
+          .send(new PublicGetToken({}))
+          .finally(() => {
+            settled = true;
+          });
+        held.catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.equal(settled, false, 'no answer while the fault holds it');
+        assert.deepEqual(emu.state.calls()['ecr-public:GetAuthorizationToken'], { total: 1, ok: 0, rejected: 1, errors: { Hang: 1 } });
+        release();
+        // Dropped, not answered: the client sees the connection end (the SDK calls that a TimeoutError).
+        await assert.rejects(held, (err: Error & { code?: string }) => err.code === 'ECONNRESET');
+        assert.equal(emu.state.issued().tokens.length, 0, 'no token was issued for it');
+        await publicToken();
+        emu.state.reset();
+      }
+    });
+
+    it('a hung call the client gives up on is dropped; a counted hang holds only the next N calls', async () => {
+      emu.state.configure({ fault: { mode: 'hang', times: 1 } });
+      const abort = new AbortController();
+      const held = ecrPublic().send(new PublicGetToken({}), { abortSignal: abort.signal });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      abort.abort();
+      await assert.rejects(held, { name: 'AbortError' });
+      await publicToken();
+      assert.equal(emu.state.calls()['ecr-public:GetAuthorizationToken'].ok, 1);
+    });
+
     it('invalid config is refused and changes nothing', () => {
       const before = emu.state.config();
       for (const bad of [

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleContainerCredentials } from './container.ts';
-import { handleTokenCall } from './ecr.ts';
+import { handleTokenCall, Unanswered } from './ecr.ts';
 import { jsonError, type Reply } from './reply.ts';
 import type { ReceivedRequest } from './sigv4.ts';
 import { ConfigError, EmulatorState } from './state.ts';
@@ -122,7 +122,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       try {
         reply = await route(req, url, await readBody(req));
       } catch (err) {
-        if (closing.signal.aborted) {
+        if (closing.signal.aborted || err instanceof Unanswered) {
+          if (err instanceof Unanswered) options.log?.(`${req.method} ${url.pathname} hang -> dropped unanswered ${Date.now() - started}ms`);
           res.destroy();
           return;
         }

@@ -87,6 +87,8 @@ export class EmulatorState {
   // Survives reset(): a helper under test may still hold cached temporary
   // credentials from before a reset, and they must keep working like in AWS.
   readonly #keys = new Map<string, KnownKey>();
+  /** Aborted to drop every call the 'hang' fault holds. */
+  #hangs = new AbortController();
 
   constructor(options: { accessKeyId: string; secretAccessKey: string; accountId: string }) {
     this.accountId = options.accountId;
@@ -125,7 +127,18 @@ export class EmulatorState {
       throw new ConfigError("tokenMode 'fixed' needs a non-empty fixedPassword");
     }
     this.#config = next;
+    if (next.fault.mode !== 'hang') this.#releaseHangs();
     return this.config();
+  }
+
+  /** Aborts when the calls held by the 'hang' fault are to be dropped (fault changed, or reset). */
+  hangsReleased(): AbortSignal {
+    return this.#hangs.signal;
+  }
+
+  #releaseHangs(): void {
+    this.#hangs.abort();
+    this.#hangs = new AbortController();
   }
 
   reset(): void {
@@ -134,6 +147,7 @@ export class EmulatorState {
     this.#webIdentity = [];
     this.#credentials = [];
     this.#calls = emptyCalls();
+    this.#releaseHangs();
   }
 
   issued(): IssuedRecords {

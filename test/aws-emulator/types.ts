@@ -10,6 +10,9 @@ export const FAULT_MODES = [
   'malformed-no-colon',
   'malformed-empty-password',
   'expired',
+  // Accepts the call and never answers it: the connection is dropped unanswered only when the
+  // fault is changed to another mode, on reset, or when the emulator closes.
+  'hang',
 ] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 

@@ -1,4 +1,6 @@
-// `sync`: one pass of gather -> decide -> act over every selected namespace, then exit.
+// `sync`: one pass of gather -> decide -> act over every selected namespace, then exit, within
+// --timeout (./deadline.ts): past it, one line says how far it got (exit 3 before anything was
+// written, else 1 naming what was left undone).
 import type { Config } from "../config.ts";
 import { ExitCode, exitCodeFor, noNamespaceMatches, plannedKind, summaryLine } from "../domain/outcome.ts";
 import { needsToken } from "../domain/plan.ts";
@@ -14,6 +16,7 @@ import { cannotReadCluster } from "../kube/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 import { formatDuration } from "../domain/duration.ts";
+import { Deadline, endSoonIfStuck } from "./deadline.ts";
 import { renderPlan } from "./render.ts";
 import { tokenSourceFor } from "./token-source.ts";
 
@@ -23,9 +26,10 @@ export interface CommandIO {
   readonly progress: ((done: number, total: number) => void) | undefined;
 }
 
-async function fetchToken(source: TokenSource, log: Logger): Promise<RegistryToken | undefined> {
+async function fetchToken(source: TokenSource, log: Logger, deadline: Deadline): Promise<RegistryToken | undefined> {
   try {
-    const token = await source.fetchToken();
+    const token = await source.fetchToken(deadline.signal);
+    deadline.check();
     const remaining = formatDuration(token.expiresAt.getTime() - Date.now());
     log.info(
       { registries: source.registries, expiresAt: token.expiresAt.toISOString() },
@@ -33,6 +37,8 @@ async function fetchToken(source: TokenSource, log: Logger): Promise<RegistryTok
     );
     return token;
   } catch (error) {
+    // The deadline called the request off: sync says so itself, in its one line.
+    deadline.check();
     if (error instanceof TokenUnavailableError) {
       log.error({ reason: error.reason }, `${error.message}; no secret was changed`);
       return undefined;
@@ -41,7 +47,42 @@ async function fetchToken(source: TokenSource, log: Logger): Promise<RegistryTok
   }
 }
 
+/** How far a sync got, for the line it says when its deadline passes. */
+class SyncProgress {
+  stage: "reading the cluster" | "getting a token" | "writing" = "reading the cluster";
+  readonly pending = new Set<string>();
+  done = 0;
+}
+
+/** The one line (and exit code) of a sync that ran out of time. */
+function timedOut(progress: SyncProgress, deadline: Deadline, log: Logger): ExitCode {
+  endSoonIfStuck();
+  if (progress.stage !== "writing") {
+    const waitingFor = progress.stage === "getting a token" ? "AWS did not answer the token request" : "the Kubernetes API server did not answer";
+    log.error({ reason: "timeout", exitCode: ExitCode.noToken }, `sync did not finish ${deadline.within}: ${waitingFor} in time; no secret was changed`);
+    return ExitCode.noToken;
+  }
+  const undone = [...progress.pending].sort();
+  const named = `${undone.slice(0, 5).join(", ")}${undone.length > 5 ? ", …" : ""}`;
+  log.error(
+    { reason: "timeout", exitCode: ExitCode.attention, undone },
+    `sync did not finish ${deadline.within}: ${progress.done} of ${progress.done + undone.length} namespaces done, ${undone.length} left undone (${named}); run sync again`,
+  );
+  return ExitCode.attention;
+}
+
 export async function sync(config: Config, io: CommandIO): Promise<ExitCode> {
+  const deadline = new Deadline(config.timeoutMs);
+  const progress = new SyncProgress();
+  try {
+    return await deadline.race(syncPass(config, io, deadline, progress));
+  } catch (error) {
+    if (deadline.passed) return timedOut(progress, deadline, io.log);
+    throw error;
+  }
+}
+
+async function syncPass(config: Config, io: CommandIO, deadline: Deadline, progress: SyncProgress): Promise<ExitCode> {
   const { log } = io;
   const kc = loadKubeConfig(config.kube);
   const core = coreApi(kc);
@@ -52,11 +93,13 @@ export async function sync(config: Config, io: CommandIO): Promise<ExitCode> {
   try {
     snapshot = await gatherCluster(core, config.secretName, config.serviceAccounts);
   } catch (error) {
+    deadline.check();
     const { kind, line } = cannotReadCluster(serverUrl(kc), error);
     log.error({ reason: kind }, line);
     return ExitCode.attention;
   }
 
+  deadline.check();
   const plans = planSync(config, snapshot, desired, new Date());
   if (plans.length === 0) {
     log.error(noNamespaceMatches);
@@ -72,21 +115,31 @@ export async function sync(config: Config, io: CommandIO): Promise<ExitCode> {
 
   let token: RegistryToken | undefined;
   if (plans.some(needsToken)) {
-    token = await fetchToken(tokenSource, log);
+    progress.stage = "getting a token";
+    token = await fetchToken(tokenSource, log, deadline);
+    deadline.check();
     if (!token) return ExitCode.noToken;
   }
 
+  progress.stage = "writing";
+  for (const plan of plans) progress.pending.add(plan.namespace);
   const ctx = { core, desired, token, now: () => new Date() };
-  let done = 0;
   const outcomes = await mapWithConcurrency(plans, config.concurrency, async (plan) => {
+    // Past the deadline nothing new is started, and what still finishes stays quiet: sync has
+    // already said, in one line, what was left undone.
+    if (deadline.passed) return undefined;
     const outcome = await applyNamespacePlan(ctx, plan);
+    if (deadline.passed) return undefined;
+    progress.pending.delete(plan.namespace);
+    progress.done++;
     for (const entry of describeOutcome(outcome)) log[entry.level](entry.fields, entry.message);
-    io.progress?.(++done, plans.length);
+    io.progress?.(progress.done, plans.length);
     return outcome;
   });
 
-  const kinds = outcomes.map(resultKind);
-  const patched = outcomes.reduce((sum, o) => sum + o.patchedServiceAccounts.length, 0);
+  deadline.check();
+  const kinds = outcomes.filter((outcome) => outcome !== undefined).map(resultKind);
+  const patched = outcomes.reduce((sum, o) => sum + (o?.patchedServiceAccounts.length ?? 0), 0);
   const code = exitCodeFor(kinds);
   const line = `sync done: ${summaryLine(kinds, { patchedServiceAccounts: patched, tokenFetched: token !== undefined })}`;
   if (code === ExitCode.ok) log.info({ exitCode: code }, line);

@@ -1,5 +1,7 @@
 // Kubernetes connection: an explicit --kubeconfig/--context, else client-node's default
-// (KUBECONFIG, ~/.kube/config, or the in-cluster service account).
+// (KUBECONFIG, ~/.kube/config, or the in-cluster service account). Every call is bounded:
+// each request but a watch by a deadline (./bounded-fetch.ts), each run of an exec credential
+// plugin by another (./exec-plugin.ts).
 import {
   CoreV1Api,
   KubeConfig,
@@ -10,7 +12,10 @@ import {
   type SecurityAuthentication,
 } from "@kubernetes/client-node";
 import { delimiter } from "node:path";
+import { systemClock, type Clock } from "../util/clock.ts";
 import { version } from "../version.ts";
+import { boundedHttpLibrary, kubeRequestTimeoutMs } from "./bounded-fetch.ts";
+import { boundExecPlugins } from "./exec-plugin.ts";
 
 /** Which cluster and identity: a kubeconfig path (or a KUBECONFIG-style path list) and a context. */
 export interface KubeTarget {
@@ -33,8 +38,19 @@ function loadFiles(kc: KubeConfig, paths: string): void {
   }
 }
 
-export function loadKubeConfig(kube: KubeTarget): KubeConfig {
+/** Bounds on outside calls; tests shorten them and move time with a FakeClock. */
+export interface KubeClientOptions {
+  /** How long one request (not a watch) may take, headers and body; default kubeRequestTimeoutMs (30 s). */
+  readonly requestTimeoutMs?: number | undefined;
+  /** How long one run of an exec credential plugin may take; default execPluginTimeoutMs (60 s). */
+  readonly execTimeoutMs?: number | undefined;
+  /** The clock both deadlines run on; default systemClock. */
+  readonly clock?: Clock | undefined;
+}
+
+export function loadKubeConfig(kube: KubeTarget, options: KubeClientOptions = {}): KubeConfig {
   const kc = new KubeConfig();
+  boundExecPlugins(kc, { execTimeoutMs: options.execTimeoutMs, clock: options.clock ?? systemClock });
   try {
     if (kube.kubeconfig) loadFiles(kc, kube.kubeconfig);
     else kc.loadFromDefault();
@@ -92,19 +108,20 @@ class SharedConnectionAuth implements SecurityAuthentication {
 
 type ApiConstructor<T> = new (config: ReturnType<typeof createConfiguration>) => T;
 
-/** An API client that reuses one connection pool and names us in the User-Agent. */
-export function apiClient<T>(kc: KubeConfig, api: ApiConstructor<T>): T {
+/** An API client that reuses one connection pool, bounds each request and names us in the User-Agent. */
+export function apiClient<T>(kc: KubeConfig, api: ApiConstructor<T>, options: KubeClientOptions = {}): T {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeConfigError("no Kubernetes cluster configured");
   return new api(
     createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: new SharedConnectionAuth(kc) },
+      httpApi: boundedHttpLibrary(options.clock ?? systemClock, options.requestTimeoutMs ?? kubeRequestTimeoutMs),
       middleware: [setHeaderMiddleware("User-Agent", `ecr-public-creds-helper/${version}`)],
     }),
   );
 }
 
-export function coreApi(kc: KubeConfig): CoreV1Api {
-  return apiClient(kc, CoreV1Api);
+export function coreApi(kc: KubeConfig, options: KubeClientOptions = {}): CoreV1Api {
+  return apiClient(kc, CoreV1Api, options);
 }

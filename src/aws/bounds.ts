@@ -9,6 +9,13 @@ export const awsConnectTimeoutMs = 5_000;
  * and body, from the moment it is sent.
  */
 export const awsRequestTimeoutMs = 8_000;
+/**
+ * The SDK's own retries (throttling, 5xx, timeouts) included: three attempts in all, so one
+ * token request, once credentials are in hand, ends within about 26 s (three attempts at their
+ * timeout and the SDK's short pauses), inside the token keeper's 30 s per attempt.
+ */
+export const awsMaxAttempts = 3;
+
 /** What a test may shorten. */
 export interface AwsCallOptions {
   /** Attempts per token request, the SDK's retries included; default awsMaxAttempts. */
@@ -16,16 +23,6 @@ export interface AwsCallOptions {
   /** How long one attempt may take; default awsRequestTimeoutMs. */
   readonly requestTimeoutMs?: number;
 }
-
-/** The SDK's own retries (throttling, 5xx, timeouts) included: three attempts in all. */
-export const awsMaxAttempts = 3;
-
-/**
- * Upper bound of one token request with its retries, once credentials are in hand: every
- * attempt at its timeout plus the SDK's short jittered pauses between them (well under a second
- * each at three attempts).
- */
-export const awsCallBoundMs = awsMaxAttempts * awsRequestTimeoutMs + 2_000;
 
 /**
  * The `requestHandler` option of an SDK client. The default credential chain hands the same

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ApiException, loadAllYaml } from "@kubernetes/client-node";
 import { registerSecret } from "../observability/redact.ts";
-import { classifyKubeError, isRetryableKubeError, kubeErrorHint, kubeErrorMessage, KubeErrorKind, shippedClusterRole } from "./errors.ts";
+import { cannotReadCluster, classifyKubeError, isRetryableKubeError, kubeErrorHint, kubeErrorMessage, KubeErrorKind, shippedClusterRole } from "./errors.ts";
 
 /** An ApiException as client-node 2.x throws it: the body is the response text. */
 function apiError(code: number, body: unknown, reason = "Unknown API Status Code!"): ApiException<unknown> {
@@ -191,5 +191,23 @@ describe("kubeErrorMessage for fetch's own failures", () => {
     assert.equal(kubeErrorMessage(new TypeError("fetch failed", { cause: new Error("bad port\nmore") })), "fetch failed: bad port");
     assert.equal(kubeErrorMessage(new TypeError("fetch failed")), "fetch failed");
     assert.equal(kubeErrorMessage(new Error("something else", { cause: new Error("inner") })), "something else");
+  });
+});
+
+describe("our own bounded-call errors", () => {
+  test("a request timeout says so in words, not only ETIMEDOUT, and stays a transient failure", () => {
+    const timeout = Object.assign(new Error("the API server did not answer within 30 s"), { name: "KubeRequestTimeout", code: "ETIMEDOUT" });
+    assert.equal(kubeErrorMessage(timeout), "the API server did not answer within 30 s");
+    assert.equal(kubeErrorMessage(new TypeError("fetch failed", { cause: timeout })), "the API server did not answer within 30 s");
+    assert.equal(classifyKubeError(timeout), KubeErrorKind.transient);
+  });
+
+  test("a failed exec plugin gets the hint to run it by hand", () => {
+    const plugin = Object.assign(new Error("exec plugin aws-iam-authenticator exited with 1: [REDACTED]"), { name: "ExecPluginError" });
+    assert.match(
+      cannotReadCluster("https://k", plugin).line,
+      /^cannot read the cluster at https:\/\/k: exec plugin .*; the kubeconfig's exec credential plugin failed/,
+    );
+    assert.doesNotMatch(cannotReadCluster("https://k", new Error("x")).line, /exec credential plugin/);
   });
 });

@@ -101,11 +101,29 @@ function describe(error: unknown): string {
     const said = apiMessage(error);
     return said ? `HTTP ${error.code}: ${said}` : `HTTP ${error.code}`;
   }
+  // Our own bounded request and exec plugin errors already say it in one line; their
+  // ETIMEDOUT code alone ("ETIMEDOUT") would say less.
+  const own = ownError(error);
+  if (own) return firstLine(own.message);
   const certificate = certificateCode(error);
   if (certificate) return `the API server's certificate is not trusted: ${certificateProblems[certificate]} (${certificate})`;
   const code = networkCode(error);
   if (code) return code;
   return error instanceof Error ? withCause(error) : firstLine(String(error));
+}
+
+const ownErrorNames: ReadonlySet<string> = new Set(["KubeRequestTimeout", "ExecPluginError"]);
+
+function ownError(error: unknown): Error | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Error && ownErrorNames.has(e.name)) return e;
+  }
+  return undefined;
+}
+
+/** Whether the kubeconfig's exec credential plugin failed (it, not the API server, needs looking at). */
+export function isExecPluginFailure(error: unknown): boolean {
+  return ownError(error)?.name === "ExecPluginError";
 }
 
 /** fetch says only "fetch failed"; the reason (a refused port, a proxy's answer) is its cause. */
@@ -175,5 +193,6 @@ export function kubeErrorHint(kind: KubeErrorKind): string {
 /** The one line `sync`, `status` and `doctor` print when the first read of the cluster fails. */
 export function cannotReadCluster(server: string, error: unknown): { readonly kind: KubeErrorKind; readonly line: string } {
   const kind = classifyKubeError(error);
-  return { kind, line: `cannot read the cluster at ${server}: ${kubeErrorMessage(error)}; ${kubeErrorHint(kind)}` };
+  const hint = isExecPluginFailure(error) ? "the kubeconfig's exec credential plugin failed: run its command by hand to see why" : kubeErrorHint(kind);
+  return { kind, line: `cannot read the cluster at ${server}: ${kubeErrorMessage(error)}; ${hint}` };
 }

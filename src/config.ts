@@ -1,5 +1,6 @@
 // Flags and environment variables -> one validated, frozen Config. The only reader of
 // process.env in the product; everything else receives what it needs from here.
+import { commandName, programName } from "./program-name.ts";
 import { Command, CommanderError } from "commander";
 import { z } from "zod";
 import { parseDuration } from "./domain/duration.ts";
@@ -161,14 +162,14 @@ const descriptions: Record<CommandName, string> = {
 const commandRequired = `a command is required: ${commandNames.join(", ")} (see --help)`;
 
 /** Parses argv (without node and script) and env into a Config; throws ConfigError or EarlyExit. */
-export function parseConfig(args: readonly string[], env: Env, stderrIsTty = false): Config {
+export function parseConfig(args: readonly string[], env: Env, stderrIsTty = false, name = commandName): Config {
   let output = "";
   let chosen: { command: CommandName; options: Record<string, unknown> } | undefined;
   const append = (text: string): void => {
     output += text;
   };
   const capture = { writeOut: append, writeErr: append };
-  const program = new Command("ecr-public-creds-helper")
+  const program = new Command(name)
     .description("Keeps Kubernetes image pull secrets for Amazon ECR Public (and private ECR) valid.")
     .version(version)
     .exitOverride()
@@ -217,5 +218,5 @@ export function parseConfig(args: readonly string[], env: Env, stderrIsTty = fal
 
 /** The Config of this process. */
 export function loadConfig(): Config {
-  return parseConfig(process.argv.slice(2), process.env, process.stderr.isTTY === true);
+  return parseConfig(process.argv.slice(2), process.env, process.stderr.isTTY === true, programName(process.argv[1]));
 }

@@ -92,7 +92,7 @@ describe("kubectl plugin", () => {
     assert.match(result.stderr, /unknown option '--no-such-flag'/);
   });
 
-  test("help and usage name the command as it was typed", { todo: "src/config.ts to name the program with programName(process.argv[1])" }, async () => {
+  test("help and usage name the command as it was typed", async () => {
     const help = await kubectl(["ecr-public", "--help"]);
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /^Usage: kubectl ecr-public /m);

@@ -44,7 +44,8 @@ const allowed: Record<string, readonly string[]> = {
   aws: ["domain", "observability", "util"],
   kube: ["domain", "observability", "util", "version"],
   controller: ["domain", "kube", "aws", "observability", "util"],
-  config: ["domain", "util", "version"],
+  "program-name": [],
+  config: ["domain", "util", "version", "program-name"],
 };
 
 test("domain/ and util/ import from no other folder, and every folder only from those below it", () => {

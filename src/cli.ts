@@ -10,6 +10,7 @@ import { KubeConfigError } from "./kube/client.ts";
 import { createLogger } from "./observability/logger.ts";
 import { scrub } from "./observability/redact.ts";
 import { StatusLine } from "./observability/status-line.ts";
+import { systemClock } from "./util/clock.ts";
 
 /** "synced N/M namespaces" for a person watching a long sync; a handful needs none. */
 function progressLine(statusLine: StatusLine): (done: number, total: number) => void {
@@ -20,13 +21,31 @@ function progressLine(statusLine: StatusLine): (done: number, total: number) => 
   };
 }
 
-/** Aborts on the first SIGTERM or SIGINT; a second one ends the process at once. */
+/**
+ * How long stopping may take after the first SIGTERM or SIGINT. Stopping waits for writes in
+ * flight and hands the Lease back, well under a second when the API server answers; a call
+ * that does not answer, or anything else that holds on, must not keep a pod in Terminating
+ * until kubelet's SIGKILL, nor make a person press Ctrl-C twice.
+ */
+const shutdownGraceMs = 4_000;
+
+/**
+ * Once a command has returned its exit code it is done: a keep-alive socket or a timer nobody
+ * cancelled must not keep the process running. (Unref'd: a process with nothing left exits at once.)
+ */
+const finishedGraceMs = 1_000;
+
+/** Aborts on the first SIGTERM or SIGINT, and ends the process if stopping outlasts the grace; a second signal ends it at once. */
 function shutdownSignal(log: ReturnType<typeof createLogger>): AbortSignal {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) process.exit(ExitCode.attention);
     log.info(`${signal} received: finishing in-flight work and shutting down`);
     controller.abort();
+    systemClock.schedule(shutdownGraceMs, () => {
+      log.warn(`shutdown did not finish within ${shutdownGraceMs / 1000} s; exiting without waiting any longer`);
+      process.exit(ExitCode.attention);
+    });
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
@@ -79,4 +98,6 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+const code = await main();
+process.exitCode = code;
+systemClock.schedule(finishedGraceMs, () => process.exit(code));

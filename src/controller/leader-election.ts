@@ -199,7 +199,9 @@ export class LeaderElector {
       }
       const problem = leaseProblem(error, this.#lease.where);
       this.#problem = problem;
-      this.#problems.failed(problem);
+      // A fatal problem ends a campaign and run() reports it as its one error line; logging it
+      // here too would say the same thing twice. While leading it only fails a renewal: warn.
+      if (!(problem.fatal && this.#phase === "campaigning")) this.#problems.failed(problem);
       return { outcome: "failed", problem };
     } finally {
       this.#attempts++;

@@ -14,10 +14,42 @@ export interface Readiness {
   readonly detail: string;
 }
 
+/** A port we could not listen on: `run` cannot serve its probes or metrics, so it must not start. */
+export class BindError extends Error {
+  override readonly name = "BindError";
+  readonly address: BindAddress;
+  /** The system's code (EADDRINUSE, EACCES, EADDRNOTAVAIL), or undefined. */
+  readonly code: string | undefined;
+  /** What went wrong, in a user's words. */
+  readonly reason: string;
+
+  constructor(address: BindAddress, code: string | undefined, reason: string) {
+    super(`cannot listen on ${formatAddress(address)}: ${reason}`);
+    this.address = address;
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+export function formatAddress({ host, port }: BindAddress): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+const reasons: Readonly<Record<string, string>> = {
+  EADDRINUSE: "the address is already in use (another process, or another replica sharing the host network)",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "no network interface of this machine has that address",
+};
+
+function bindError(address: BindAddress, error: NodeJS.ErrnoException): BindError {
+  const said = reasons[error.code ?? ""] ?? (error.message.split("\n")[0] || String(error.code));
+  return new BindError(address, error.code, said);
+}
+
 function listen(address: BindAddress, handler: Parameters<typeof createServer>[1]): Promise<Server> {
   const server = createServer(handler);
   return new Promise((resolve, reject) => {
-    server.once("error", (error) => reject(new Error(`cannot listen on ${address.host}:${address.port}: ${error.message}`)));
+    server.once("error", (error: NodeJS.ErrnoException) => reject(bindError(address, error)));
     server.listen(address.port, address.host, () => resolve(server));
   });
 }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KubeConfig, loadAllYaml, type V1ClusterRole } from "@kubernetes/client-node";
+import { KubeConfig, loadAllYaml, type V1ClusterRole, type V1Role } from "@kubernetes/client-node";
 import { repoRoot } from "../testenv/paths.ts";
 import { adminClients, createServiceAccount, uniqueName } from "../support/kube.ts";
 
@@ -55,4 +55,24 @@ export async function serviceAccountIdentity(namespace: string, name: string, ro
   const kc = new KubeConfig();
   kc.loadFromFile(path);
   return { path, kc, username: `system:serviceaccount:${namespace}:${name}` };
+}
+
+/**
+ * Grants `identity` (a service account in `namespace`) the shipped leader-election Role there
+ * (deploy/overlays/controller/leader-election.yaml): create the Lease, get and update it by name.
+ */
+export async function grantLeaderElection(namespace: string, serviceAccount: string): Promise<void> {
+  const { rbac } = adminClients();
+  const docs = loadAllYaml(await readFile(join(repoRoot, "deploy", "overlays", "controller", "leader-election.yaml"), "utf8")) as Array<{ kind: string }>;
+  const shipped = docs.find((d) => d.kind === "Role") as V1Role;
+  const name = uniqueName("leader-election");
+  await rbac.createNamespacedRole({ namespace, body: { ...shipped, metadata: { name, namespace } } });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name, namespace },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+      subjects: [{ kind: "ServiceAccount", name: serviceAccount, namespace }],
+    },
+  });
 }

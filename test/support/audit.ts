@@ -6,6 +6,7 @@ import { statePaths } from "../testenv/paths.ts";
 export interface AuditEvent {
   readonly verb: string;
   readonly userAgent?: string;
+  readonly user?: { readonly username?: string };
   readonly objectRef?: { readonly resource?: string; readonly namespace?: string; readonly name?: string };
   readonly responseStatus?: { readonly code?: number };
   readonly stage: string;

@@ -14,9 +14,19 @@ export interface RunningController {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startController(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Promise<RunningController> {
-  const probePort = await freePort();
-  const metricsPort = await freePort();
+/** Ports to listen on instead of free ones (a test of a port already in use). */
+export interface ControllerPorts {
+  readonly probePort?: number;
+  readonly metricsPort?: number;
+}
+
+export async function startController(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+  ports: ControllerPorts = {},
+): Promise<RunningController> {
+  const probePort = ports.probePort ?? (await freePort());
+  const metricsPort = ports.metricsPort ?? (await freePort());
   const {
     argv: [node = "", ...argv],
     env: merged,

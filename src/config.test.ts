@@ -116,6 +116,7 @@ describe("parseConfig: other options", () => {
         concurrency: 16,
         log: { level: "info", format: "json" },
         timeoutMs: 2 * 60_000,
+        output: "table",
         controller: undefined,
       },
     );
@@ -297,7 +298,7 @@ describe("parseConfig: --timeout", () => {
 
   test("run, which never ends on its own, has no --timeout and ignores TIMEOUT", () => {
     assert.equal(parseConfig(["run", "-A"], { TIMEOUT: "5s" }).timeoutMs, undefined);
-    assertConfigError(["run", "-A", "--timeout", "5s"], {}, /^unknown option '--timeout'/);
+    assertConfigError(["run", "-A", "--timeout", "5s"], {}, /^--timeout applies to sync, status, doctor only, not to run$/);
   });
 
   test("anything but a duration from 1s to 24h is refused with one line", () => {
@@ -320,6 +321,51 @@ describe("parseConfig: --timeout", () => {
     };
     for (const command of ["sync", "status", "doctor"]) assert.match(help(command), /--timeout <duration> .*\(env TIMEOUT\) \(default: "2m"\)/, command);
     assert.doesNotMatch(help("run"), /--timeout/);
+  });
+});
+
+describe("parseConfig: each command has only its own flags", () => {
+  const help = (command: string): string => {
+    try {
+      parseConfig([command, "--help"], {});
+    } catch (error) {
+      if (error instanceof EarlyExit) return error.output;
+    }
+    assert.fail(`${command} --help did not exit early`);
+  };
+
+  test("status and doctor offer no write flags; help has no empty defaults", () => {
+    for (const command of ["status", "doctor"]) {
+      for (const flag of ["--force", "--adopt", "--dry-run", "--concurrency"]) {
+        assert.doesNotMatch(help(command), new RegExp(`${flag}\\b`), `${command} --help offers ${flag}`);
+        assertConfigError([command, "-A", flag, ...(flag === "--concurrency" ? ["4"] : [])], {}, new RegExp(`^${flag} applies to sync(, run)? only`));
+      }
+    }
+    assert.doesNotMatch(help("doctor"), /--refresh-before/);
+    for (const command of ["sync", "run", "status", "doctor"]) assert.doesNotMatch(help(command), /\(default: ""\)/, command);
+    assert.match(help("sync"), /--exclude <globs> +namespaces or globs to leave out \(env\s+EXCLUDE_NAMESPACES\)\n/);
+  });
+
+  test("a flag given to a command it is not for says where it belongs, in one line", () => {
+    assertConfigError(["run", "-A", "--dry-run"], {}, /^--dry-run applies to sync only: use sync --dry-run to see the plan$/);
+    assertConfigError(["sync", "-A", "--prune"], {}, /^--prune applies to run only, not to sync$/);
+    assertConfigError(["sync", "-A", "-o", "json"], {}, /^unknown option '-o'$/);
+  });
+
+  test("the environment of another command's flags is ignored (one ConfigMap for a CronJob and a controller)", () => {
+    const config = parseConfig(["status", "-A"], { FORCE: "true", DRY_RUN: "true", CONCURRENCY: "many", PRUNE: "true" });
+    assert.deepEqual([config.force, config.dryRun, config.concurrency, config.controller], [false, false, 16, undefined]);
+  });
+
+  test("-o / --output: table by default; status takes wide, json and yaml, doctor json and yaml", () => {
+    assert.equal(parseConfig(["status", "-A"], {}).output, "table");
+    for (const output of ["table", "wide", "json", "yaml"] as const) {
+      assert.equal(parseConfig(["status", "-A", "-o", output], {}).output, output);
+      assert.equal(parseConfig(["status", "-A", `--output=${output}`], {}).output, output);
+    }
+    for (const output of ["json", "yaml", "table"] as const) assert.equal(parseConfig(["doctor", "-A", "-o", output], {}).output, output);
+    assertConfigError(["status", "-A", "-o", "xml"], {}, /^--output: must be table, wide, json or yaml$/);
+    assertConfigError(["doctor", "-A", "-o", "wide"], {}, /^--output: doctor prints table, json or yaml$/);
   });
 });
 

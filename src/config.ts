@@ -8,11 +8,10 @@ import { type LabelSelector, LabelSelectorError, parseLabelSelector } from "./do
 import { namespacePatternProblem, type NamespaceSelection } from "./domain/namespaces.ts";
 import { parsePrivateRegistry, type PrivateRegistry } from "./domain/registries.ts";
 import { version } from "./version.ts";
-import { commonOptions, controllerOptions, oneShotOptions, type Env } from "./config/options.ts";
+import { commandNames, fallbacks, misplacedFlag, optionsOf, type CommandName, type Env } from "./config/options.ts";
 import { ControllerConfigError, controllerSchema, toControllerConfig, type ControllerConfig } from "./config/controller.ts";
 
-const commandNames = ["sync", "run", "status", "doctor"] as const;
-export type CommandName = (typeof commandNames)[number];
+export type { CommandName } from "./config/options.ts";
 
 export interface Config {
   readonly command: CommandName;
@@ -27,6 +26,8 @@ export interface Config {
   readonly dryRun: boolean;
   readonly concurrency: number;
   readonly log: { readonly level: LogLevel; readonly format: "json" | "text" };
+  /** What status and doctor print on stdout: kubectl's -o. */
+  readonly output: OutputFormat;
   /** How long sync, status or doctor may take in all; undefined for `run`, which does not end on its own. */
   readonly timeoutMs: number | undefined;
   /** Settings of `run`; undefined for the other commands. */
@@ -34,6 +35,7 @@ export interface Config {
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
+export type OutputFormat = "table" | "wide" | "json" | "yaml";
 
 /** A problem with the command line or environment: one line, exit code 2. */
 export class ConfigError extends Error {
@@ -60,21 +62,22 @@ const rawSchema = z.object({
   context: z.string().min(1).optional(),
   namespaces: z.string().optional(),
   allNamespaces: z.boolean(),
-  exclude: z.string(),
-  namespaceSelector: z.string(),
+  exclude: z.string().default(""),
+  namespaceSelector: z.string().default(""),
   secretName: z
     .string()
     .max(253, "must be a valid Kubernetes secret name: at most 253 characters")
     .regex(secretNamePattern, "must be a valid Kubernetes secret name"),
-  serviceAccounts: z.string(),
-  ecrRegistries: z.string(),
+  serviceAccounts: z.string().default(""),
+  ecrRegistries: z.string().default(""),
   refreshBefore: z.string(),
-  force: z.boolean(),
-  adopt: z.boolean(),
-  dryRun: z.boolean(),
+  force: z.boolean().default(false),
+  adopt: z.boolean().default(false),
+  dryRun: z.boolean().default(false),
   concurrency: z.coerce.number().int("must be a whole number").min(1).max(256),
   logLevel: z.enum(["debug", "info", "warn", "error"]),
   logFormat: z.enum(["auto", "json", "text"]),
+  output: z.enum(["table", "wide", "json", "yaml"], "must be table, wide, json or yaml"),
   timeout: z.string().optional(),
 });
 
@@ -141,7 +144,9 @@ function toConfig(command: CommandName, raw: z.infer<typeof rawSchema>, controll
       level: raw.logLevel,
       format: raw.logFormat === "auto" ? (stderrIsTty ? "text" : "json") : raw.logFormat,
     },
-    timeoutMs: timeoutFrom(raw.timeout),
+    // run never ends on its own: it has no --timeout (only the table's default would be here).
+    timeoutMs: command === "run" ? undefined : timeoutFrom(raw.timeout),
+    output: raw.output,
     controller,
   });
 }
@@ -178,8 +183,7 @@ export function parseConfig(args: readonly string[], env: Env, stderrIsTty = fal
   for (const name of commandNames) {
     const sub = program.command(name).description(descriptions[name]).exitOverride();
     sub.configureOutput(capture);
-    for (const option of commonOptions(env)) sub.addOption(option);
-    for (const option of name === "run" ? controllerOptions(env) : oneShotOptions(env)) sub.addOption(option);
+    for (const option of optionsOf(name, env)) sub.addOption(option);
     sub.action((options: Record<string, unknown>) => {
       chosen = { command: name, options };
     });
@@ -191,19 +195,18 @@ export function parseConfig(args: readonly string[], env: Env, stderrIsTty = fal
       if (error.exitCode === 0) throw new EarlyExit(output);
       // No command: commander shows help and fails with "(outputHelp)"; say what is missing instead.
       if (error.code === "commander.help") throw new ConfigError(commandRequired);
+      const misplaced = error.code === "commander.unknownOption" ? misplacedHere(args, error.message) : undefined;
+      if (misplaced) throw new ConfigError(misplaced);
       // One line: commander puts "(Did you mean …?)" on a line of its own.
       throw new ConfigError(error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " "));
     }
     throw error;
   }
   if (!chosen) throw new ConfigError(commandRequired);
-  const parsed = rawSchema.safeParse({ allNamespaces: false, force: false, adopt: false, dryRun: false, ...chosen.options });
+  const parsed = rawSchema.safeParse({ ...fallbacks(), allNamespaces: false, ...chosen.options });
   if (!parsed.success) throw new ConfigError(zodProblem(parsed.error));
   let controller: ControllerConfig | undefined;
   if (chosen.command === "run") {
-    // A controller re-applies on every event: a forced or dry run would loop or mean nothing.
-    if (parsed.data.force) throw new ConfigError("--force applies to sync only: run writes whatever differs from the token it holds");
-    if (parsed.data.dryRun) throw new ConfigError("--dry-run applies to sync only: use sync --dry-run to see the plan");
     const parsedController = controllerSchema.safeParse(chosen.options);
     if (!parsedController.success) throw new ConfigError(zodProblem(parsedController.error));
     try {
@@ -213,7 +216,15 @@ export function parseConfig(args: readonly string[], env: Env, stderrIsTty = fal
       throw error;
     }
   }
+  if (chosen.command === "doctor" && parsed.data.output === "wide") throw new ConfigError("--output: doctor prints table, json or yaml");
   return toConfig(chosen.command, parsed.data, controller, stderrIsTty);
+}
+
+/** "--force applies to sync only: …" for commander's "unknown option '--force'" to run. */
+function misplacedHere(args: readonly string[], message: string): string | undefined {
+  const command = args.find((arg): arg is CommandName => (commandNames as readonly string[]).includes(arg));
+  const given = /unknown option '(--[^'=]+)/.exec(message)?.[1];
+  return command && given ? misplacedFlag(command, given) : undefined;
 }
 
 /** The Config of this process. */

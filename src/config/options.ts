@@ -1,75 +1,178 @@
-// Flag definitions: each flag names its environment variable and default in --help.
+// Flag definitions: one table of every flag, the commands it means something to, its
+// environment variable and its default. A command offers (and accepts) only its own flags, and
+// --help names each flag's variable and default; a flag without a default says nothing.
 import { Option } from "commander";
 
+export const commandNames = ["sync", "run", "status", "doctor"] as const;
+export type CommandName = (typeof commandNames)[number];
+
 export type Env = Readonly<Record<string, string | undefined>>;
+
+interface Flag {
+  /** commander's flag syntax: "-n, --namespaces <list>", "--force". */
+  readonly flags: string;
+  readonly description: string;
+  /** The environment variable that sets it, if any. */
+  readonly env?: string;
+  /** The default when neither the flag nor the variable is given. */
+  readonly fallback?: string;
+  readonly commands: readonly CommandName[];
+  /** Said when the flag is given to a command it is not for. */
+  readonly elsewhere?: string;
+}
+
+const every = commandNames;
+const oneShot = ["sync", "status", "doctor"] as const;
+
+const flags: readonly Flag[] = [
+  { flags: "--kubeconfig <path>", description: "kubeconfig file; in a pod the service account is used", env: "KUBECONFIG", commands: every },
+  { flags: "--context <name>", description: "kubeconfig context to use", env: "KUBE_CONTEXT", commands: every },
+  { flags: "-n, --namespaces <list>", description: "namespaces or globs (team-*), comma or space separated", env: "TARGET_NAMESPACES", commands: every },
+  { flags: "-A, --all-namespaces", description: "select every namespace", env: "ALL_NAMESPACES", commands: every },
+  { flags: "--exclude <globs>", description: "namespaces or globs to leave out", env: "EXCLUDE_NAMESPACES", commands: every },
+  {
+    flags: "-l, --namespace-selector <selector>",
+    description: "label selector namespaces must match (alone: all matching)",
+    env: "NAMESPACE_SELECTOR",
+    commands: every,
+  },
+  { flags: "--secret-name <name>", description: "name of the pull secret", env: "SECRET_NAME", fallback: "ecr-public-token", commands: every },
+  { flags: "--service-accounts <list>", description: "service accounts to add the secret to, or * for all", env: "SERVICE_ACCOUNTS", commands: every },
+  {
+    flags: "--ecr-registries <hosts>",
+    description: "private ECR registries to add, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+    env: "ECR_REGISTRIES",
+    commands: every,
+  },
+  {
+    flags: "--refresh-before <duration>",
+    description: "refresh a secret whose token expires within this time",
+    env: "REFRESH_BEFORE",
+    fallback: "6h",
+    commands: ["sync", "run", "status"],
+  },
+  {
+    flags: "--force",
+    description: "rewrite every secret even if its token is fresh",
+    env: "FORCE",
+    commands: ["sync"],
+    elsewhere: "run writes whatever differs from the token it holds",
+  },
+  { flags: "--adopt", description: "take over a secret of the same name that another tool made", env: "ADOPT", commands: ["sync", "run"] },
+  { flags: "--dry-run", description: "print the plan and write nothing", env: "DRY_RUN", commands: ["sync"], elsewhere: "use sync --dry-run to see the plan" },
+  { flags: "--concurrency <n>", description: "parallel writes", env: "CONCURRENCY", fallback: "16", commands: ["sync", "run"] },
+  { flags: "-o, --output <format>", description: "table, wide, json or yaml", fallback: "table", commands: ["status"] },
+  { flags: "-o, --output <format>", description: "table, json or yaml", fallback: "table", commands: ["doctor"] },
+  {
+    flags: "--timeout <duration>",
+    description: "give up, with one line, if the whole command has not finished within this",
+    env: "TIMEOUT",
+    fallback: "2m",
+    commands: oneShot,
+  },
+  { flags: "--log-level <level>", description: "debug, info, warn or error", env: "LOG_LEVEL", fallback: "info", commands: every },
+  {
+    flags: "--log-format <format>",
+    description: "auto (text on a terminal, JSON otherwise), json or text",
+    env: "LOG_FORMAT",
+    fallback: "auto",
+    commands: every,
+  },
+  // `run` only: probes, metrics, leader election, refresh timing, fail-safe.
+  {
+    flags: "--health-probe-bind-address <addr>",
+    description: "where /healthz and /readyz are served",
+    env: "HEALTH_PROBE_BIND_ADDRESS",
+    fallback: ":8081",
+    commands: ["run"],
+  },
+  {
+    flags: "--metrics-bind-address <addr>",
+    description: "where /metrics is served; 0 turns it off",
+    env: "METRICS_BIND_ADDRESS",
+    fallback: ":8080",
+    commands: ["run"],
+  },
+  { flags: "--leader-elect", description: "run several replicas; only the Lease holder writes", env: "LEADER_ELECT", commands: ["run"] },
+  { flags: "--leader-election-namespace <ns>", description: "namespace of the Lease (default: this pod's)", env: "POD_NAMESPACE", commands: ["run"] },
+  { flags: "--leader-election-id <name>", description: "name of the Lease", env: "LEADER_ELECTION_ID", fallback: "ecr-public-creds-helper", commands: ["run"] },
+  {
+    flags: "--lease-duration <duration>",
+    description: "how long a standby waits before taking over",
+    env: "LEASE_DURATION",
+    fallback: "15s",
+    commands: ["run"],
+  },
+  {
+    flags: "--renew-deadline <duration>",
+    description: "how long the leader retries renewing before it steps down",
+    env: "RENEW_DEADLINE",
+    fallback: "10s",
+    commands: ["run"],
+  },
+  { flags: "--retry-period <duration>", description: "how often leader election acts", env: "RETRY_PERIOD", fallback: "2s", commands: ["run"] },
+  {
+    flags: "--resync-period <duration>",
+    description: "full re-check of every namespace, as a safety net",
+    env: "RESYNC_PERIOD",
+    fallback: "10m",
+    commands: ["run"],
+  },
+  {
+    flags: "--refresh-at <percent>",
+    description: "refresh the token when this share of its life has passed",
+    env: "REFRESH_AT",
+    fallback: "50",
+    commands: ["run"],
+  },
+  { flags: "--no-fail-safe", description: "keep an expiring token instead of falling back to anonymous pulls", env: "FAIL_SAFE", commands: ["run"] },
+  {
+    flags: "--fail-safe-margin <duration>",
+    description: "empty the secrets when the token expires within this and none can be had",
+    env: "FAIL_SAFE_MARGIN",
+    fallback: "15m",
+    commands: ["run"],
+  },
+  { flags: "--prune", description: "remove our secret and service-account entry from namespaces no longer selected", env: "PRUNE", commands: ["run"] },
+];
 
 function envFlag(value: string | undefined): boolean {
   return value !== undefined && /^(1|true|yes)$/i.test(value.trim());
 }
 
-/** A flag whose default comes from `envName` when set, else `fallback`. */
-function makeOption(env: Env, flags: string, description: string, envName: string, fallback?: string): Option {
-  const option = new Option(flags, `${description} (env ${envName})`);
+function toOption(flag: Flag, env: Env): Option {
+  const option = new Option(flag.flags, flag.env ? `${flag.description} (env ${flag.env})` : flag.description);
   // An empty variable counts as unset (as kubectl treats KUBECONFIG=""), except
   // TARGET_NAMESPACES, whose emptiness is a mistake worth saying.
-  const raw = env[envName];
-  const fromEnv = raw === "" && envName !== "TARGET_NAMESPACES" ? undefined : raw;
-  if (fromEnv !== undefined) option.default(flags.includes("<") ? fromEnv : envFlag(fromEnv));
-  else if (fallback !== undefined) option.default(fallback);
+  const raw = flag.env === undefined ? undefined : env[flag.env];
+  const fromEnv = raw === "" && flag.env !== "TARGET_NAMESPACES" ? undefined : raw;
+  if (fromEnv !== undefined) option.default(flag.flags.includes("<") ? fromEnv : envFlag(fromEnv));
+  else if (flag.fallback !== undefined) option.default(flag.fallback);
   return option;
 }
 
-type MakeOption = (flags: string, description: string, envName: string, fallback?: string) => Option;
-
-function optionMaker(env: Env): MakeOption {
-  return (flags, description, envName, fallback) => makeOption(env, flags, description, envName, fallback);
+/** The flags of `command`, with defaults from `env`. */
+export function optionsOf(command: CommandName, env: Env): Option[] {
+  return flags.filter((flag) => flag.commands.includes(command)).map((flag) => toOption(flag, env));
 }
 
-/** Every flag with its environment variable and default, shared by the commands. */
-export function commonOptions(env: Env): Option[] {
-  const opt = optionMaker(env);
-  return [
-    opt("--kubeconfig <path>", "kubeconfig file; in a pod the service account is used", "KUBECONFIG"),
-    opt("--context <name>", "kubeconfig context to use", "KUBE_CONTEXT"),
-    opt("-n, --namespaces <list>", "namespaces or globs (team-*), comma or space separated", "TARGET_NAMESPACES"),
-    opt("-A, --all-namespaces", "select every namespace", "ALL_NAMESPACES"),
-    opt("--exclude <globs>", "namespaces or globs to leave out", "EXCLUDE_NAMESPACES", ""),
-    opt("-l, --namespace-selector <selector>", "label selector namespaces must match (alone: all matching)", "NAMESPACE_SELECTOR", ""),
-    opt("--secret-name <name>", "name of the pull secret", "SECRET_NAME", "ecr-public-token"),
-    opt("--service-accounts <list>", "service accounts to add the secret to, or * for all", "SERVICE_ACCOUNTS", ""),
-    opt("--ecr-registries <hosts>", "private ECR registries to add, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com", "ECR_REGISTRIES", ""),
-    opt("--refresh-before <duration>", "refresh a secret whose token expires within this time", "REFRESH_BEFORE", "6h"),
-    opt("--force", "rewrite every secret even if its token is fresh", "FORCE"),
-    opt("--adopt", "take over a secret of the same name that another tool made", "ADOPT"),
-    opt("--dry-run", "print the plan and write nothing", "DRY_RUN"),
-    opt("--concurrency <n>", "parallel writes", "CONCURRENCY", "16"),
-    opt("--log-level <level>", "debug, info, warn or error", "LOG_LEVEL", "info"),
-    opt("--log-format <format>", "auto (text on a terminal, JSON otherwise), json or text", "LOG_FORMAT", "auto"),
-  ];
+/**
+ * For a flag given to a command it is not for ("--force" to run), the line that says where it
+ * belongs; undefined for a flag no command has.
+ */
+export function misplacedFlag(command: CommandName, given: string): string | undefined {
+  const long = (flag: Flag): string | undefined => /--[a-z-]+/.exec(flag.flags)?.[0];
+  const owner = flags.find((flag) => long(flag) === given && !flag.commands.includes(command));
+  if (!owner || flags.some((flag) => long(flag) === given && flag.commands.includes(command))) return undefined;
+  const only = `${given} applies to ${owner.commands.join(", ")} only`;
+  return owner.elsewhere ? `${only}: ${owner.elsewhere}` : `${only}, not to ${command}`;
 }
 
-/** Flags of the commands that end on their own: sync, status and doctor. */
-export function oneShotOptions(env: Env): Option[] {
-  const opt = optionMaker(env);
-  return [opt("--timeout <duration>", "give up, with one line, if the whole command has not finished within this", "TIMEOUT", "2m")];
-}
-
-/** Flags of `run` only. */
-export function controllerOptions(env: Env): Option[] {
-  const opt = optionMaker(env);
-  return [
-    opt("--health-probe-bind-address <addr>", "where /healthz and /readyz are served", "HEALTH_PROBE_BIND_ADDRESS", ":8081"),
-    opt("--metrics-bind-address <addr>", "where /metrics is served; 0 turns it off", "METRICS_BIND_ADDRESS", ":8080"),
-    opt("--leader-elect", "run several replicas; only the Lease holder writes", "LEADER_ELECT"),
-    opt("--leader-election-namespace <ns>", "namespace of the Lease (default: this pod's)", "POD_NAMESPACE"),
-    opt("--leader-election-id <name>", "name of the Lease", "LEADER_ELECTION_ID", "ecr-public-creds-helper"),
-    opt("--lease-duration <duration>", "how long a standby waits before taking over", "LEASE_DURATION", "15s"),
-    opt("--renew-deadline <duration>", "how long the leader retries renewing before it steps down", "RENEW_DEADLINE", "10s"),
-    opt("--retry-period <duration>", "how often leader election acts", "RETRY_PERIOD", "2s"),
-    opt("--resync-period <duration>", "full re-check of every namespace, as a safety net", "RESYNC_PERIOD", "10m"),
-    opt("--refresh-at <percent>", "refresh the token when this share of its life has passed", "REFRESH_AT", "50"),
-    opt("--no-fail-safe", "keep an expiring token instead of falling back to anonymous pulls", "FAIL_SAFE"),
-    opt("--fail-safe-margin <duration>", "empty the secrets when the token expires within this and none can be had", "FAIL_SAFE_MARGIN", "15m"),
-    opt("--prune", "remove our secret and service-account entry from namespaces no longer selected", "PRUNE"),
-  ];
+/**
+ * Every flag's default by its option name (camelCase), whatever the command: the value a
+ * setting has for a command that does not offer its flag (status plans with the default
+ * --concurrency it never uses), so one table holds each default once.
+ */
+export function fallbacks(): Record<string, string> {
+  return Object.fromEntries(flags.flatMap((flag) => (flag.fallback === undefined ? [] : [[new Option(flag.flags).attributeName(), flag.fallback]])));
 }

@@ -58,6 +58,7 @@ describe("doctor", () => {
     assert.match(result.stdout, /^ok\s+Kubernetes API server https:\/\/127\.0\.0\.1:\d+ answers \(v1\.37\.2\)$/m);
     assert.match(result.stdout, /^ok\s+RBAC: may create secrets in /m);
     assert.match(result.stdout, /^ok\s+AWS: token obtained for public\.ecr\.aws, expires in 12h$/m);
+    assert.match(result.stdout, /^ok\s+pods: none stuck pulling from ECR registries in 1 namespace$/m);
     assert.doesNotMatch(result.stdout, /^FAIL/m);
   });
 
@@ -69,6 +70,7 @@ describe("doctor", () => {
     assert.equal(result.code, 1);
     assert.match(result.stdout, /^FAIL\s+RBAC: may list namespaces \(all namespaces\) — no; apply deploy\/base\/rbac\.yaml/m);
     assert.match(result.stdout, /^FAIL\s+AWS: no AWS credentials found/m);
+    assert.match(result.stdout, new RegExp(`^FAIL  pods: doctor may not list pods in ${ns} — `, "m"));
   });
 
   test("writes nothing and prints no token", async () => {

@@ -211,8 +211,8 @@ describe("diagnosePulls: the cause and the fix", () => {
       events: [event(said.noCredentials)],
       facts: facts({}),
       failure: PullFailure.noCredentials,
-      cause: new RegExp(`^no credentials: ${privateHost.replaceAll(".", "\\.")} is not in --ecr-registries`),
-      fix: /^add .* to --ecr-registries \(ECR_REGISTRIES\), then run sync$/,
+      cause: /^no credentials: the registry is not in --ecr-registries, so the secret holds no login for it$/,
+      fix: /^add 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com to --ecr-registries \(ECR_REGISTRIES\), then run sync$/,
     },
     {
       name: "no credentials: a configured private registry the secret holds no login for yet",

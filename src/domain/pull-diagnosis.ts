@@ -207,7 +207,7 @@ function credentialProblem(failure: PullFailure, pod: StuckPod, registry: string
   const withoutLogin = kind === "public" ? "anonymous pull" : "no credentials sent";
   if (kind === "private-unconfigured") {
     return {
-      cause: `${label}: ${registry} is not in --ecr-registries, so the secret holds no login for it`,
+      cause: `${label}: the registry is not in --ecr-registries, so the secret holds no login for it`,
       fix: `add ${registry} to --ecr-registries (ECR_REGISTRIES), then run sync`,
     };
   }

@@ -196,7 +196,7 @@ describe("doctor looks at the pods", () => {
     assert.match(
       row(ns.private, "cart"),
       new RegExp(
-        `no credentials: ${privateHost.replaceAll(".", "\\.")} is not in --ecr-registries.*add .* to --ecr-registries \\(ECR_REGISTRIES\\), then run sync$`,
+        `no credentials: the registry is not in --ecr-registries.*add ${privateHost.replaceAll(".", "\\.")} to --ecr-registries \\(ECR_REGISTRIES\\), then run sync$`,
       ),
     );
     assert.match(row(ns.notfound), /image not found: .*\s+not a pull-secret problem: check the image name and tag$/);

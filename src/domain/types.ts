@@ -34,6 +34,10 @@ export interface ObservedSecret {
   readonly annotations: Readonly<Record<string, string>>;
   /** Decoded `.dockerconfigjson` (utf-8), when the secret has that key. */
   readonly dockerConfigJson: string | undefined;
+  /** When it was created, for `status -o wide` (the API server always sets it). */
+  readonly createdAt?: Date;
+  /** When we last wrote it: the time of our field manager's entry in managedFields. */
+  readonly writtenAt?: Date;
 }
 
 /** A service account as far as patching its imagePullSecrets goes. */

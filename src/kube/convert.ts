@@ -1,5 +1,6 @@
 // API objects -> the plain shapes the decisions take. Never mutates what it is given.
 import type { V1Namespace, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
+import { fieldManager } from "../domain/managed.ts";
 import type { NamespaceInfo, ObservedSecret, ObservedServiceAccount } from "../domain/types.ts";
 
 export function toNamespaceInfo(ns: V1Namespace): NamespaceInfo {
@@ -22,7 +23,23 @@ export function toObservedSecret(secret: V1Secret): ObservedSecret {
     labels: { ...secret.metadata?.labels },
     annotations: { ...secret.metadata?.annotations },
     dockerConfigJson: encoded === undefined ? undefined : Buffer.from(encoded, "base64").toString("utf8"),
+    ...timesOf(secret),
   };
+}
+
+/** Creation and our last write; a time the API server did not send stays out. */
+function timesOf(secret: V1Secret): { createdAt?: Date; writtenAt?: Date } {
+  const createdAt = asDate(secret.metadata?.creationTimestamp);
+  const ours = (secret.metadata?.managedFields ?? []).filter((entry) => entry.manager === fieldManager).map((entry) => asDate(entry.time)?.getTime() ?? 0);
+  const latest = Math.max(0, ...ours);
+  return { ...(createdAt ? { createdAt } : {}), ...(latest > 0 ? { writtenAt: new Date(latest) } : {}) };
+}
+
+/** client-node turns RFC 3339 fields into Dates; an object built by hand may hold the string. */
+function asDate(value: Date | string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 export function toObservedServiceAccount(sa: V1ServiceAccount): ObservedServiceAccount {

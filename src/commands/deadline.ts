@@ -9,6 +9,7 @@
 // returns, and endSoonIfStuck() makes sure a request still in flight cannot keep the process
 // past it.
 import { formatDuration } from "../domain/duration.ts";
+import { systemClock } from "../util/clock.ts";
 
 /** The deadline passed before the work it was racing finished. */
 export class DeadlinePassed extends Error {
@@ -74,5 +75,5 @@ export class Deadline {
  * with nothing left in flight ends on its own first, since this timer does not hold it.
  */
 export function endSoonIfStuck(): void {
-  setTimeout(() => process.exit(), graceAfterDeadlineMs).unref();
+  systemClock.schedule(graceAfterDeadlineMs, () => process.exit());
 }

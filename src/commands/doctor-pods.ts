@@ -11,6 +11,7 @@ import type { NamespaceInfo } from "../domain/types.ts";
 import { coreApi } from "../kube/client.ts";
 import { kubeErrorMessage } from "../kube/errors.ts";
 import { listPullEvents, listStuckPods, readSecretSummaries, readServiceAccountSecrets, type PodScope } from "../kube/pods.ts";
+import { systemClock } from "../util/clock.ts";
 
 /** The namespaces --namespaces or --all-namespaces names; without a namespace list, the plain names given. */
 export function podScope(config: Config, namespaces: readonly NamespaceInfo[] | undefined): PodScope {
@@ -76,7 +77,7 @@ export async function lookAtPods(
       patchedServiceAccounts: config.serviceAccounts,
       secrets,
       serviceAccounts,
-      now: Date.now(),
+      now: systemClock.now(),
     });
     // Where the pod list was forbidden everywhere, "none stuck" would claim what doctor did not see.
     if (diagnoses.length > 0 || seen !== 0) report(podsSummary(diagnoses, where));

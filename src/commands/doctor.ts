@@ -22,6 +22,7 @@ import { renderDocument } from "./output.ts";
 import { Deadline, endSoonIfStuck } from "./deadline.ts";
 import type { CommandIO } from "./sync.ts";
 import { tokenSourceFor } from "./token-source.ts";
+import { systemClock } from "../util/clock.ts";
 
 function accessQuestions(config: Config, sampleNamespace: string | undefined): AccessQuestion[] {
   const name = config.secretName;
@@ -109,7 +110,7 @@ async function checkAll(config: Config, io: CommandIO, deadline: Deadline, step:
   try {
     const token = await tokenSourceFor(config).fetchToken(deadline.signal);
     const hosts = token.credentials.map((c) => c.server).join(", ");
-    aws({ ok: true, line: `AWS: token obtained for ${hosts}, expires in ${formatDuration(token.expiresAt.getTime() - Date.now())}` });
+    aws({ ok: true, line: `AWS: token obtained for ${hosts}, expires in ${formatDuration(token.expiresAt.getTime() - systemClock.now())}` });
   } catch (error) {
     aws({ ok: false, line: `AWS: ${error instanceof TokenUnavailableError ? error.message : String(error)}` });
   }

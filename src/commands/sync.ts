@@ -19,6 +19,7 @@ import { formatDuration } from "../domain/duration.ts";
 import { Deadline, endSoonIfStuck } from "./deadline.ts";
 import { renderPlan } from "./render.ts";
 import { tokenSourceFor } from "./token-source.ts";
+import { systemClock } from "../util/clock.ts";
 
 export interface CommandIO {
   readonly log: Logger;
@@ -30,7 +31,7 @@ async function fetchToken(source: TokenSource, log: Logger, deadline: Deadline):
   try {
     const token = await source.fetchToken(deadline.signal);
     deadline.check();
-    const remaining = formatDuration(token.expiresAt.getTime() - Date.now());
+    const remaining = formatDuration(token.expiresAt.getTime() - systemClock.now());
     log.info(
       { registries: source.registries, expiresAt: token.expiresAt.toISOString() },
       `token obtained for ${source.registries.join(", ")}, expires in ${remaining}`,

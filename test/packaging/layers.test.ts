@@ -59,3 +59,21 @@ test("domain/ and util/ import from no other folder, and every folder only from 
   assert.deepEqual([...(picture.get("domain") ?? [])], []);
   assert.deepEqual([...(picture.get("util") ?? [])], []);
 });
+
+test("only the system clock reads the time, sets timers or draws randomness; everything else takes a Clock", () => {
+  const clockFile = join(src, "util", "clock.ts");
+  // The fake clock yields to the event loop (setImmediate) so that work it woke can run.
+  const fakeClock = join(src, "util", "fake-clock.ts");
+  const touches = /\bDate\.now\(|\bset(?:Timeout|Interval|Immediate)\(|\bMath\.random\(|\bperformance\.now\(/;
+  const offenders = sources(src)
+    .filter((file) => file !== clockFile && file !== fakeClock)
+    .flatMap((file) =>
+      readFileSync(file, "utf8")
+        .split("\n")
+        .map((line, index) => ({ line, where: `${relative(repoRoot, file)}:${index + 1}` }))
+        .filter(({ line }) => touches.test(line) && !/^\s*(\/\/|\*)/.test(line))
+        .map(({ where, line }) => `${where}: ${line.trim()}`),
+    );
+  assert.deepEqual(offenders, []);
+  assert.match(readFileSync(clockFile, "utf8"), touches, "the system clock itself is what the pattern finds");
+});

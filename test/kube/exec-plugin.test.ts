@@ -152,7 +152,9 @@ describe("an exec plugin that hangs", () => {
     const call = outcome(coreApi(loadKubeConfig({ kubeconfig }, { clock })).listNamespace()).then((e) => (error = e));
     await untilTimers(clock, 1);
     assert.equal(clock.nextTimerIn(), execPluginTimeoutMs);
-    const pid = Number(await eventually("the plugin started", async () => (await readFile(scratch, "utf8").catch(() => "")).trim()));
+    // `|| undefined`: the shell creates the file before it writes, and "" is a value to eventually().
+    const pid = Number(await eventually("the plugin started", async () => (await readFile(scratch, "utf8").catch(() => "")).trim() || undefined));
+    assert.ok(pid > 1, `the plugin's pid: ${pid}`);
     await clock.advance(execPluginTimeoutMs - 1);
     assert.equal(error, undefined, "still waiting 1 ms before the bound");
     await clock.advance(1);

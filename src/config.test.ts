@@ -109,6 +109,7 @@ describe("parseConfig: other options", () => {
         secretName: "ecr-public-token",
         serviceAccounts: [],
         ecrRegistries: [],
+        ecrPublicDualStack: false,
         refreshBeforeMs: 6 * hour,
         force: false,
         adopt: false,
@@ -222,8 +223,40 @@ describe("parseConfig: other options", () => {
     );
   });
 
+  test("dual-stack private registries: the same account and region as the IPv4 name", () => {
+    const config = parseConfig(["sync", "-A"], {
+      ECR_REGISTRIES: "123456789012.dkr.ecr.eu-west-1.amazonaws.com 123456789012.DKR-ECR.eu-west-1.on.aws,210987654321.dkr-ecr-fips.us-gov-west-1.on.aws",
+    });
+    assert.deepEqual(config.ecrRegistries, [
+      { host: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", accountId: "123456789012", region: "eu-west-1" },
+      { host: "123456789012.dkr-ecr.eu-west-1.on.aws", accountId: "123456789012", region: "eu-west-1" },
+      { host: "210987654321.dkr-ecr-fips.us-gov-west-1.on.aws", accountId: "210987654321", region: "us-gov-west-1" },
+    ]);
+  });
+
+  test("--ecr-public-dual-stack / ECR_PUBLIC_DUAL_STACK, for every command", () => {
+    for (const command of ["sync", "run", "status", "doctor"]) {
+      assert.equal(parseConfig([command, "-A"], {}).ecrPublicDualStack, false, command);
+      assert.equal(parseConfig([command, "-A", "--ecr-public-dual-stack"], {}).ecrPublicDualStack, true, command);
+      assert.equal(parseConfig([command, "-A"], { ECR_PUBLIC_DUAL_STACK: "true" }).ecrPublicDualStack, true, command);
+    }
+    assert.equal(parseConfig(["sync", "-A"], { ECR_PUBLIC_DUAL_STACK: "false" }).ecrPublicDualStack, false);
+    assert.equal(parseConfig(["sync", "-A"], { ECR_PUBLIC_DUAL_STACK: "" }).ecrPublicDualStack, false);
+  });
+
   test("bad --ecr-registries host", () => {
-    assertConfigError(["sync", "-A", "--ecr-registries", "public.ecr.aws"], {}, /"public\.ecr\.aws" is not a private ECR registry host/);
+    for (const host of ["public.ecr.aws", "ECR-PUBLIC.AWS.COM"]) {
+      assertConfigError(
+        ["sync", "-A", "--ecr-registries", host],
+        {},
+        /is ECR Public, not a private registry: .*--ecr-public-dual-stack adds ecr-public\.aws\.com$/,
+      );
+    }
+    assertConfigError(
+      ["sync", "-A", "--ecr-registries", "123456789012.dkr-ecr.eu-west-1.on.aws.example"],
+      {},
+      /not a private ECR registry host \(.*dual-stack ACCOUNT\.dkr-ecr\.REGION\.on\.aws\)/,
+    );
     assertConfigError(["sync", "-A"], { ECR_REGISTRIES: "123.dkr.ecr.eu-west-1.amazonaws.com" }, /is not a private ECR registry host/);
   });
 

@@ -6,7 +6,8 @@ import { z } from "zod";
 import { parseDuration } from "./domain/duration.ts";
 import { type LabelSelector, LabelSelectorError, parseLabelSelector } from "./domain/label-selector.ts";
 import { namespacePatternProblem, type NamespaceSelection } from "./domain/namespaces.ts";
-import { parsePrivateRegistry, type PrivateRegistry } from "./domain/registries.ts";
+import { ecrPublicServer } from "./domain/dockerconfig.ts";
+import { ecrPublicDualStackServer, parsePrivateRegistry, type PrivateRegistry } from "./domain/registries.ts";
 import { version } from "./version.ts";
 import { commandNames, fallbacks, misplacedFlag, optionsOf, type CommandName, type Env } from "./config/options.ts";
 import { ControllerConfigError, controllerSchema, toControllerConfig, type ControllerConfig } from "./config/controller.ts";
@@ -20,6 +21,8 @@ export interface Config {
   readonly secretName: string;
   readonly serviceAccounts: readonly string[];
   readonly ecrRegistries: readonly PrivateRegistry[];
+  /** Write the ECR Public token for its dual-stack name ecr-public.aws.com too. */
+  readonly ecrPublicDualStack: boolean;
   readonly refreshBeforeMs: number;
   readonly force: boolean;
   readonly adopt: boolean;
@@ -70,6 +73,7 @@ const rawSchema = z.object({
     .regex(secretNamePattern, "must be a valid Kubernetes secret name"),
   serviceAccounts: z.string().default(""),
   ecrRegistries: z.string().default(""),
+  ecrPublicDualStack: z.boolean().default(false),
   refreshBefore: z.string(),
   force: z.boolean().default(false),
   adopt: z.boolean().default(false),
@@ -92,6 +96,9 @@ function timeoutFrom(text: string | undefined): number | undefined {
   }
   return ms;
 }
+
+/** ECR Public's names, which a user may take for registries --ecr-registries adds. */
+const publicNames = [ecrPublicServer, ecrPublicDualStackServer];
 
 function list(text: string | undefined): string[] {
   return (text ?? "").split(/[\s,]+/).filter((item) => item.length > 0);
@@ -125,7 +132,14 @@ function toConfig(command: CommandName, raw: z.infer<typeof rawSchema>, controll
   const serviceAccounts = [...new Set(list(raw.serviceAccounts))];
   const ecrRegistries = list(raw.ecrRegistries).map((host) => {
     const registry = parsePrivateRegistry(host);
-    if (!registry) throw new ConfigError(`"${host}" is not a private ECR registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com)`);
+    if (!registry && publicNames.includes(host.toLowerCase())) {
+      throw new ConfigError(
+        `"${host}" is ECR Public, not a private registry: public.ecr.aws is always written; --ecr-public-dual-stack adds ecr-public.aws.com`,
+      );
+    }
+    if (!registry) {
+      throw new ConfigError(`"${host}" is not a private ECR registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com, or dual-stack ACCOUNT.dkr-ecr.REGION.on.aws)`);
+    }
     return registry;
   });
   return Object.freeze({
@@ -135,6 +149,7 @@ function toConfig(command: CommandName, raw: z.infer<typeof rawSchema>, controll
     secretName: raw.secretName,
     serviceAccounts,
     ecrRegistries,
+    ecrPublicDualStack: raw.ecrPublicDualStack,
     refreshBeforeMs,
     force: raw.force,
     adopt: raw.adopt,

@@ -1,7 +1,9 @@
 // ECR Public: GetAuthorizationToken, which AWS serves only in us-east-1 whatever region the
-// rest of the configuration names.
+// rest of the configuration names. The one token is written for public.ecr.aws and, when
+// asked, for the registry's dual-stack name too (../domain/registries.ts).
 import { ECRPUBLICClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr-public";
 import { ecrPublicServer } from "../domain/dockerconfig.ts";
+import { ecrPublicDualStackServer } from "../domain/registries.ts";
 import { checkExpiry, parseAuthorizationToken } from "../domain/token.ts";
 import type { RegistryToken } from "../domain/types.ts";
 import { registerCredential } from "../observability/redact.ts";
@@ -11,7 +13,13 @@ import type { TokenSource } from "./token-source.ts";
 
 const ecrPublicRegion = "us-east-1";
 
-export function ecrPublicTokenSource(options: AwsCallOptions & { now?: () => Date } = {}): TokenSource {
+export interface EcrPublicOptions extends AwsCallOptions {
+  readonly now?: () => Date;
+  /** Also write the token for ecr-public.aws.com, the name IPv6 clusters pull through. */
+  readonly dualStack?: boolean;
+}
+
+export function ecrPublicTokenSource(options: EcrPublicOptions = {}): TokenSource {
   // The default credential chain (env, profiles, IRSA, Pod Identity, IMDS) and the standard
   // AWS_ENDPOINT_URL_ECR_PUBLIC / AWS_ENDPOINT_URL overrides come from the SDK itself.
   const client = new ECRPUBLICClient({
@@ -20,8 +28,9 @@ export function ecrPublicTokenSource(options: AwsCallOptions & { now?: () => Dat
     requestHandler: boundedRequestHandler(options.requestTimeoutMs),
   });
   const now = options.now ?? (() => new Date());
+  const hosts = options.dualStack ? [ecrPublicServer, ecrPublicDualStackServer] : [ecrPublicServer];
   return {
-    registries: [ecrPublicServer],
+    registries: [...hosts].sort(),
     async fetchToken(signal?: AbortSignal): Promise<RegistryToken> {
       const what = "the ECR Public token request (us-east-1)";
       try {
@@ -29,7 +38,7 @@ export function ecrPublicTokenSource(options: AwsCallOptions & { now?: () => Dat
         const credential = parseAuthorizationToken(authorizationData?.authorizationToken, ecrPublicServer);
         registerCredential(credential);
         const expiresAt = checkExpiry(authorizationData?.expiresAt, now(), ecrPublicServer);
-        return { credentials: [credential], expiresAt };
+        return { credentials: hosts.map((server) => ({ ...credential, server })), expiresAt };
       } catch (error) {
         throw describeAwsError(error, what, "ecr-public:GetAuthorizationToken, sts:GetServiceBearerToken", options.requestTimeoutMs);
       }

@@ -40,8 +40,17 @@ const flags: readonly Flag[] = [
   { flags: "--service-accounts <list>", description: "service accounts to add the secret to, or * for all", env: "SERVICE_ACCOUNTS", commands: every },
   {
     flags: "--ecr-registries <hosts>",
-    description: "private ECR registries to add, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+    description:
+      "private ECR registries to add, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com or its dual-stack name 123456789012.dkr-ecr.eu-west-1.on.aws",
     env: "ECR_REGISTRIES",
+    commands: every,
+  },
+  // Every command, like --ecr-registries: status and doctor compare the secret with the hosts
+  // sync and run write, so one ConfigMap keeps them agreeing.
+  {
+    flags: "--ecr-public-dual-stack",
+    description: "also write the ECR Public token for ecr-public.aws.com, its dual-stack (IPv6) name",
+    env: "ECR_PUBLIC_DUAL_STACK",
     commands: every,
   },
   {

@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { mergeDockerConfigJson, registryHosts } from "./dockerconfig.ts";
 import { foreignRegistries, formatRegistries, isEcrRegistry, ourRegistries, ownsRegistry, recordedRegistries } from "./ownership.ts";
 
 const key = "ecr-public-creds-helper/registries";
@@ -32,6 +33,9 @@ describe("isEcrRegistry: what an older version can have written", () => {
     ["https://public.ecr.aws", false],
     ["public.ecr.aws.example.com", false],
     ["123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.example", false],
+    // Older versions never wrote a dual-stack name: one in their secret is someone else's.
+    ["123456789012.dkr-ecr.eu-west-1.on.aws", false],
+    ["ecr-public.aws.com", false],
   ];
   for (const [host, expected] of cases) test(`${host}: ${expected}`, () => assert.equal(isEcrRegistry(host), expected));
 });
@@ -73,4 +77,20 @@ describe("ourRegistries and foreignRegistries", () => {
       assert.deepEqual(foreignRegistries(annotations, hosts, writing), foreign);
     });
   }
+});
+
+describe("dual-stack names in a rewrite", () => {
+  const dualPublic = "ecr-public.aws.com";
+  const dualPrivate = "123456789012.dkr-ecr.eu-west-1.on.aws";
+  const current = JSON.stringify({ auths: Object.fromEntries([dualPublic, dualPrivate, "public.ecr.aws", "ghcr.io"].map((h) => [h, { auth: "eA==" }])) });
+  const publicOnly = [{ server: "public.ecr.aws", username: "AWS", password: "new" }];
+
+  test("turned off: the dual-stack names we recorded are removed, someone's ghcr.io is kept", () => {
+    const annotations = { [key]: formatRegistries([dualPublic, dualPrivate, "public.ecr.aws"]) };
+    assert.deepEqual(registryHosts(mergeDockerConfigJson(current, publicOnly, ownsRegistry(annotations))), ["ghcr.io", "public.ecr.aws"]);
+  });
+
+  test("an older version's secret: dual-stack entries are someone else's and kept", () => {
+    assert.deepEqual(registryHosts(mergeDockerConfigJson(current, publicOnly, ownsRegistry({}))), [dualPrivate, dualPublic, "ghcr.io", "public.ecr.aws"]);
+  });
 });

@@ -3,7 +3,7 @@
 // entries we wrote, so the two never overwrite each other.
 import { ecrPublicServer } from "./dockerconfig.ts";
 import { registriesAnnotation } from "./managed.ts";
-import { parsePrivateRegistry } from "./registries.ts";
+import { isIpv4PrivateRegistry } from "./registries.ts";
 
 /** The annotation's value for the hosts we write: sorted, comma-separated. */
 export function formatRegistries(hosts: readonly string[]): string {
@@ -20,9 +20,13 @@ export function recordedRegistries(annotations: Readonly<Record<string, string>>
     .filter((host) => host !== "");
 }
 
-/** A host only this program writes: the ECR Public registry or a private ECR registry. */
+/**
+ * A host an older version (before the record) wrote: public.ecr.aws or a private ECR
+ * registry's IPv4 name. Those versions never wrote a dual-stack name, so one found in such a
+ * secret was put there by someone else and is kept.
+ */
 export function isEcrRegistry(host: string): boolean {
-  return host === ecrPublicServer || parsePrivateRegistry(host) !== undefined;
+  return host === ecrPublicServer || isIpv4PrivateRegistry(host);
 }
 
 /**

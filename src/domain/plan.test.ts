@@ -279,6 +279,36 @@ describe("secretFreshness looks only at our entries", () => {
       [privateHost, "public.ecr.aws"],
       { fresh: false, reason: "registry list changed" },
     ],
+    // Dual-stack names are hosts like any other: turning the option on or off rewrites the
+    // secret; an older version's secret holding one did not get it from us.
+    [
+      "--ecr-public-dual-stack turned on",
+      { ...expires, [key]: "public.ecr.aws" },
+      entries("public.ecr.aws"),
+      ["ecr-public.aws.com", "public.ecr.aws"],
+      { fresh: false, reason: "registry list changed" },
+    ],
+    [
+      "--ecr-public-dual-stack turned off",
+      { ...expires, [key]: "ecr-public.aws.com,public.ecr.aws" },
+      entries("ecr-public.aws.com", "public.ecr.aws"),
+      ["public.ecr.aws"],
+      { fresh: false, reason: "registry list changed" },
+    ],
+    [
+      "both names of each registry written and wanted",
+      { ...expires, [key]: "123456789012.dkr-ecr.eu-west-1.on.aws,ecr-public.aws.com,public.ecr.aws" },
+      entries("123456789012.dkr-ecr.eu-west-1.on.aws", "ecr-public.aws.com", "public.ecr.aws"),
+      ["123456789012.dkr-ecr.eu-west-1.on.aws", "ecr-public.aws.com", "public.ecr.aws"],
+      { fresh: true, reason: "token still fresh" },
+    ],
+    [
+      "older version (no record), dual-stack entries someone added",
+      expires,
+      entries("123456789012.dkr-ecr.eu-west-1.on.aws", "ecr-public.aws.com", "public.ecr.aws"),
+      ["public.ecr.aws"],
+      { fresh: true, reason: "token still fresh" },
+    ],
     ["fail-safe: no entry of ours, theirs kept", { ...expires, [key]: "" }, entries("ghcr.io"), [], { fresh: true, reason: "token still fresh" }],
     [
       "after the fail-safe a real token is wanted",

@@ -102,25 +102,21 @@ export async function startRegistry(options: { username: string; password: strin
  * dockerconfigjson as credentials. `ok` is false if skopeo fails for any reason.
  * Note: skopeo reads only the `auth` field of an entry; `username`/`password`
  * without `auth` count as anonymous here (kubelet would accept them).
+ * `proxy`: an HTTP proxy (./name-proxy.ts) through which `image` may name a registry by a
+ * real name, e.g. ecr-public.aws.com/demo/hello:1.
  */
-export async function pullWithAuthFile(image: string, dockerConfigJson: string): Promise<PullResult> {
+export async function pullWithAuthFile(image: string, dockerConfigJson: string, options: { proxy?: string } = {}): Promise<PullResult> {
   const work = await mkdtemp(join(tmpdir(), "registry-pull-"));
   try {
     const authFile = join(work, "auth.json");
     await writeFile(authFile, dockerConfigJson, { mode: 0o600 });
     const policy = await writePolicy(work);
     try {
-      await skopeo(work, [
-        "--policy",
-        policy,
-        "copy",
-        "--quiet",
-        "--src-tls-verify=false",
-        "--src-authfile",
-        authFile,
-        `docker://${image}`,
-        `dir:${join(work, "image")}`,
-      ]);
+      await skopeo(
+        work,
+        ["--policy", policy, "copy", "--quiet", "--src-tls-verify=false", "--src-authfile", authFile, `docker://${image}`, `dir:${join(work, "image")}`],
+        options.proxy,
+      );
       return { ok: true, stderr: "" };
     } catch (error) {
       const stderr = (error as { stderr?: string }).stderr ?? String(error);
@@ -226,7 +222,7 @@ async function writePolicy(dir: string): Promise<string> {
  * ambient credentials (~/.docker/config.json, $REGISTRY_AUTH_FILE, ...) can
  * make a pull succeed that the given auth file alone would not.
  */
-async function skopeo(work: string, args: string[]): Promise<void> {
+async function skopeo(work: string, args: string[], proxy?: string): Promise<void> {
   const registriesConf = join(work, "registries.conf");
   await writeFile(registriesConf, "");
   const env = {
@@ -236,6 +232,7 @@ async function skopeo(work: string, args: string[]): Promise<void> {
     XDG_RUNTIME_DIR: work,
     TMPDIR: work,
     CONTAINERS_REGISTRIES_CONF: registriesConf,
+    ...(proxy ? { HTTP_PROXY: proxy, HTTPS_PROXY: proxy } : {}),
   };
   await run("skopeo", args, { env, timeout: SKOPEO_TIMEOUT_MS, killSignal: "SIGKILL" });
 }

@@ -10,7 +10,8 @@ import { restartApiserver } from "../testenv/testenv.ts";
 test("run survives a 20 s API server outage", async () => {
   await emulator().reset();
   const prefix = uniqueName("outage");
-  const ctl = await startController(["--namespaces", `${prefix}-*`]);
+  // Debug: every failed reconnect attempt is a line, so they can be counted.
+  const ctl = await startController(["--namespaces", `${prefix}-*`, "--log-level", "debug"]);
   try {
     await eventually("ready", async () => (await readyz(ctl)) === 200);
     await restartApiserver(20_000);
@@ -23,7 +24,10 @@ test("run survives a 20 s API server outage", async () => {
     // One WARN per watch for the whole outage (each restart backs off, 1 s doubling to 60 s),
     // never one per reconnect attempt: three watches, at most a reminder each besides.
     const warnings = ctl.logs.filter((line) => line["level"] === 40).map((line) => String(line["msg"]));
-    console.log(`WARN lines during a 20 s outage: ${warnings.length}`);
+    const attempts = ctl.logs.filter((line) => /^watch of \S+ (failed|still failing)/.test(String(line["msg"]))).length;
+    console.log(`WARN lines during a 20 s outage: ${warnings.length}; failed watch attempts: ${attempts}`);
+    // Backoff from 1 s doubling (with jitter) across 20 s: about 5 attempts per watch, 3 watches.
+    assert.ok(attempts <= 3 * 8, `a handful of reconnect attempts per watch, not ten a second: ${attempts}`);
     assert.ok(warnings.length >= 1 && warnings.length <= 6, `a handful of WARN lines, not one per attempt:\n${warnings.join("\n")}`);
     assert.equal(ctl.child.exitCode, null, "still running");
   } finally {

@@ -6,6 +6,7 @@ import type { Config } from "../config.ts";
 import { podsSummary, type DoctorCheck } from "../domain/doctor-report.ts";
 import { diagnosePulls, namedBySelection, type PullDiagnosis, type StuckPod } from "../domain/pull-diagnosis.ts";
 import { ecrRegistryKind, imageRegistry } from "../domain/pull-failure.ts";
+import { ecrPublicDualStackServer } from "../domain/registries.ts";
 import { isGlob } from "../domain/namespaces.ts";
 import type { NamespaceInfo } from "../domain/types.ts";
 import { coreApi } from "../kube/client.ts";
@@ -32,16 +33,15 @@ function lacking(permission: string, names: readonly string[], cost: string): Do
   return { area: "pods", ok: false, message: `pods: doctor may not ${permission} ${listed(names)} — ${cost}; grant it to the identity running doctor` };
 }
 
+/** The hosts the secret holds beside public.ecr.aws: the private registries, and ECR Public's dual-stack name if asked. */
+function writtenBesidePublic(config: Config): string[] {
+  return [...config.ecrRegistries.map((r) => r.host), ...(config.ecrPublicDualStack ? [ecrPublicDualStackServer] : [])];
+}
+
 const onEcr =
   (config: Config) =>
   (pod: StuckPod): boolean =>
-    pod.containers.some(
-      (c) =>
-        ecrRegistryKind(
-          imageRegistry(c.image),
-          config.ecrRegistries.map((r) => r.host),
-        ) !== undefined,
-    );
+    pod.containers.some((c) => ecrRegistryKind(imageRegistry(c.image), writtenBesidePublic(config)) !== undefined);
 
 export async function lookAtPods(
   config: Config,
@@ -73,7 +73,7 @@ export async function lookAtPods(
       namespaces: namespaces ? new Map(namespaces.map((ns) => [ns.name, ns])) : undefined,
       selection: config.selection,
       secretName: config.secretName,
-      ecrRegistries: config.ecrRegistries.map((r) => r.host),
+      ecrRegistries: writtenBesidePublic(config),
       patchedServiceAccounts: config.serviceAccounts,
       secrets,
       serviceAccounts,

@@ -21,6 +21,7 @@ const now = Date.parse("2026-05-01T12:00:00Z");
 const hour = 3_600_000;
 const privateHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 const image = "public.ecr.aws/nginx/nginx:1.27";
+const dualStackImage = "ecr-public.aws.com/nginx/nginx:1.27";
 
 // The runtime's words (sources in pull-failure.test.ts).
 const said = {
@@ -221,6 +222,25 @@ describe("diagnosePulls: the cause and the fix", () => {
       facts: facts({ registries: [privateHost] }),
       failure: PullFailure.noCredentials,
       cause: /the secret ecr-public-token holds no login for 123456789012\.dkr\.ecr/,
+      fix: /^run sync$/,
+    },
+    {
+      name: "throttled on ecr-public.aws.com without --ecr-public-dual-stack: anonymous, however fresh the secret",
+      pods: [pod({}, dualStackImage)],
+      events: [event(said.throttled.replaceAll(image, dualStackImage))],
+      facts: facts({}),
+      failure: PullFailure.throttled,
+      cause:
+        /^throttled \(429\): anonymous pull: ecr-public\.aws\.com is ECR Public's dual-stack name, and without --ecr-public-dual-stack the secret holds no login for it$/,
+      fix: /^set --ecr-public-dual-stack \(ECR_PUBLIC_DUAL_STACK\), then run sync$/,
+    },
+    {
+      name: "throttled on ecr-public.aws.com with the option, before a sync wrote it",
+      pods: [pod({}, dualStackImage)],
+      events: [event(said.throttled.replaceAll(image, dualStackImage))],
+      facts: facts({ registries: ["ecr-public.aws.com"] }),
+      failure: PullFailure.throttled,
+      cause: /the secret ecr-public-token holds no login for ecr-public\.aws\.com$/,
       fix: /^run sync$/,
     },
     {

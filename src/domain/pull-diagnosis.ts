@@ -57,7 +57,7 @@ export interface PullFacts {
   readonly namespaces: ReadonlyMap<string, NamespaceInfo> | undefined;
   readonly selection: NamespaceSelection;
   readonly secretName: string;
-  /** Configured private registry hosts (--ecr-registries). */
+  /** The hosts written beside public.ecr.aws: --ecr-registries, and ecr-public.aws.com with --ecr-public-dual-stack. */
   readonly ecrRegistries: readonly string[];
   /** --service-accounts: the ones sync patches ("*" for all). */
   readonly patchedServiceAccounts: readonly string[];
@@ -204,7 +204,13 @@ export function secretStateFor(secret: SecretSummary, host: string, now: number)
 function credentialProblem(failure: PullFailure, pod: StuckPod, registry: string, kind: EcrRegistryKind, facts: PullFacts): Finding {
   const label = failureLabel[failure];
   const name = facts.secretName;
-  const withoutLogin = kind === "public" ? "anonymous pull" : "no credentials sent";
+  const withoutLogin = kind === "public" || kind === "public-dual-stack-off" ? "anonymous pull" : "no credentials sent";
+  if (kind === "public-dual-stack-off") {
+    return {
+      cause: `${label}: ${withoutLogin}: ${registry} is ECR Public's dual-stack name, and without --ecr-public-dual-stack the secret holds no login for it`,
+      fix: "set --ecr-public-dual-stack (ECR_PUBLIC_DUAL_STACK), then run sync",
+    };
+  }
   if (kind === "private-unconfigured") {
     return {
       cause: `${label}: the registry is not in --ecr-registries, so the secret holds no login for it`,

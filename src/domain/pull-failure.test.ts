@@ -143,4 +143,11 @@ describe("ecrRegistryKind", () => {
     assert.equal(ecrRegistryKind("docker.io", configured), undefined);
     assert.equal(ecrRegistryKind("ghcr.io", configured), undefined);
   });
+
+  test("dual-stack names: ECR Public's only when --ecr-public-dual-stack writes it; a private one like the IPv4 name", () => {
+    assert.equal(ecrRegistryKind("ecr-public.aws.com", configured), "public-dual-stack-off");
+    assert.equal(ecrRegistryKind("ecr-public.aws.com", [...configured, "ecr-public.aws.com"]), "public");
+    assert.equal(ecrRegistryKind("123456789012.dkr-ecr.eu-west-1.on.aws", configured), "private-unconfigured");
+    assert.equal(ecrRegistryKind("123456789012.dkr-ecr.eu-west-1.on.aws", ["123456789012.dkr-ecr.eu-west-1.on.aws"]), "private");
+  });
 });

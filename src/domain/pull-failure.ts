@@ -2,7 +2,7 @@
 // pod status and its Events. Pure: text in, a kind out. The unit test holds real messages from
 // containerd, CRI-O and dockershim, each with where it came from.
 import { ecrPublicServer } from "./dockerconfig.ts";
-import { parsePrivateRegistry } from "./registries.ts";
+import { ecrPublicDualStackServer, parsePrivateRegistry } from "./registries.ts";
 
 export const PullFailure = {
   /** 429 / toomanyrequests / rate exceeded: the registry's pull limit. */
@@ -57,11 +57,17 @@ export function imageRegistry(image: string): string {
   return /[.:]/.test(first) || first === "localhost" ? first.toLowerCase() : "docker.io";
 }
 
-/** Which ECR registry an image is on, if any: ECR Public, or a private ECR registry (configured or not). */
-export type EcrRegistryKind = "public" | "private" | "private-unconfigured";
+/**
+ * Which ECR registry an image is on, if any: ECR Public (under its dual-stack name without
+ * --ecr-public-dual-stack, the secret has no login for it), or a private ECR registry
+ * (configured or not).
+ */
+export type EcrRegistryKind = "public" | "public-dual-stack-off" | "private" | "private-unconfigured";
 
+/** `configured`: the hosts written beside public.ecr.aws (--ecr-registries, ecr-public.aws.com with --ecr-public-dual-stack). */
 export function ecrRegistryKind(host: string, configured: readonly string[]): EcrRegistryKind | undefined {
   if (host === ecrPublicServer) return "public";
+  if (host === ecrPublicDualStackServer) return configured.includes(host) ? "public" : "public-dual-stack-off";
   const registry = parsePrivateRegistry(host);
   if (!registry) return undefined;
   return configured.includes(registry.host) ? "private" : "private-unconfigured";

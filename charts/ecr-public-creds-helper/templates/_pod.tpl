@@ -51,6 +51,10 @@ containers:
       - name: ECR_REGISTRIES
         value: {{ join " " . | quote }}
       {{- end }}
+      {{- if $v.ecrPublicDualStack }}
+      - name: ECR_PUBLIC_DUAL_STACK
+        value: "true"
+      {{- end }}
       - name: REFRESH_BEFORE
         value: {{ $v.refreshBefore | quote }}
       - name: LOG_LEVEL

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { startNameProxy, type NameProxy } from "../registry/name-proxy.ts";
+import { eventually, startController } from "../support/controller.ts";
 import { pullWithAuthFile, startRegistry, type RunningRegistry } from "../registry/registry.ts";
 import { runCli } from "../support/cli.ts";
 import { emulator } from "../support/emulator.ts";
@@ -63,6 +64,16 @@ describe("dual-stack names: same token, one call per registry", () => {
     assert.notEqual(auths[privateDualStack]?.password, auths[publicDualStack]?.password);
   });
 
+  test("status, given the same settings, calls the secret ok; without the option, due a rewrite", async () => {
+    const settings = { TARGET_NAMESPACES: ns, ECR_REGISTRIES: [privateHost, privateDualStack, otherDualStack].join(" ") };
+    const same = await runCli(["status", "--ecr-public-dual-stack", "-o", "json"], settings);
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    const other = await runCli(["status", "-o", "json"], settings);
+    assert.equal(other.code, 1);
+    const item = (JSON.parse(other.stdout) as { items: Array<{ state: string; reason: string }> }).items[0];
+    assert.deepEqual(item && { state: item.state, reason: item.reason }, { state: "refresh-due", reason: "registry list changed" });
+  });
+
   test("names no longer wanted are removed; a login someone added is kept", async () => {
     const before = await readSecret(core, ns);
     const config = JSON.parse(secretText(before)) as { auths: Record<string, unknown> };
@@ -77,6 +88,27 @@ describe("dual-stack names: same token, one call per registry", () => {
     const secret = await readSecret(core, ns);
     assert.deepEqual(Object.keys(dockerConfig(secret).auths).sort(), [privateHost, "ghcr.io", publicHost]);
     assert.equal(secret?.metadata?.annotations?.["ecr-public-creds-helper/registries"], [privateHost, publicHost].join(","));
+  });
+});
+
+describe("the controller writes the dual-stack names too", () => {
+  test("run with ECR_PUBLIC_DUAL_STACK and a dual-stack private registry: every name, one call each", async () => {
+    await control.reset();
+    const ns = uniqueName("dual-run");
+    await createNamespaces(core, [ns]);
+    const ctl = await startController(["--namespaces", ns], { ECR_PUBLIC_DUAL_STACK: "true", ECR_REGISTRIES: privateDualStack });
+    try {
+      const hosts = await eventually("the secret", async () => {
+        const secret = await readSecret(core, ns);
+        return secret && Object.keys(dockerConfig(secret).auths).sort();
+      });
+      assert.deepEqual(hosts, [privateDualStack, publicDualStack, publicHost].sort());
+      const calls = await control.calls();
+      assert.equal(calls["ecr-public:GetAuthorizationToken"].total, 1);
+      assert.equal(calls["ecr:GetAuthorizationToken"].total, 1);
+    } finally {
+      await ctl.stop();
+    }
   });
 });
 

@@ -35,7 +35,8 @@ test("leader election hands over on crash and on SIGTERM", async () => {
     // The log line can arrive a moment after the secret is visible in the API.
     await eventually("the leader's log of the write", async () => logged(leader, /secret created/));
     assert.ok(!logged(standby, /secret (created|updated)/), "the standby wrote nothing");
-    assert.equal(await readyz(standby), 200, "a standby is ready (it serves by waiting)");
+    // Eventually: the leader may have written before the standby's process even listens (a slow start).
+    await eventually("a standby is ready (it serves by waiting)", async () => (await readyz(standby)) === 200);
 
     // Crash: no release. The standby waits out the lease duration, then leads. (How long it
     // waits is the elector's unit tests' business, on a fake clock: test/controller/leader-election.test.ts.)

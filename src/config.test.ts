@@ -119,6 +119,7 @@ describe("parseConfig: other options", () => {
         timeoutMs: 2 * 60_000,
         output: "table",
         controller: undefined,
+        rolesAnywhere: undefined,
       },
     );
     assert.ok(Object.isFrozen(config));

@@ -11,6 +11,8 @@ import { ecrPublicDualStackServer, parsePrivateRegistry, type PrivateRegistry } 
 import { version } from "./version.ts";
 import { commandNames, fallbacks, misplacedFlag, optionsOf, type CommandName, type Env } from "./config/options.ts";
 import { ControllerConfigError, controllerSchema, toControllerConfig, type ControllerConfig } from "./config/controller.ts";
+import { RolesAnywhereConfigError, rolesAnywhereSchema, toRolesAnywhereSettings } from "./config/roles-anywhere.ts";
+import type { RolesAnywhereSettings } from "./domain/roles-anywhere.ts";
 
 export type { CommandName } from "./config/options.ts";
 
@@ -35,6 +37,8 @@ export interface Config {
   readonly timeoutMs: number | undefined;
   /** Settings of `run`; undefined for the other commands. */
   readonly controller: ControllerConfig | undefined;
+  /** IAM Roles Anywhere as the AWS identity; undefined: the SDK's default chain. Only for commands that ask AWS. */
+  readonly rolesAnywhere: RolesAnywhereSettings | undefined;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -104,7 +108,12 @@ function list(text: string | undefined): string[] {
   return (text ?? "").split(/[\s,]+/).filter((item) => item.length > 0);
 }
 
-function toConfig(command: CommandName, raw: z.infer<typeof rawSchema>, controller: ControllerConfig | undefined, stderrIsTty: boolean): Config {
+function toConfig(
+  command: CommandName,
+  raw: z.infer<typeof rawSchema>,
+  controller: ControllerConfig | undefined,
+  stderrIsTty: boolean,
+): Omit<Config, "rolesAnywhere"> {
   const include = list(raw.namespaces);
   if (raw.namespaces !== undefined && include.length === 0 && !raw.allNamespaces) {
     throw new ConfigError("TARGET_NAMESPACES / --namespaces is empty: list at least one namespace, or use --all-namespaces");
@@ -232,7 +241,21 @@ export function parseConfig(args: readonly string[], env: Env, stderrIsTty = fal
     }
   }
   if (chosen.command === "doctor" && parsed.data.output === "wide") throw new ConfigError("--output: doctor prints table, json or yaml");
-  return toConfig(chosen.command, parsed.data, controller, stderrIsTty);
+  const rolesAnywhere = rolesAnywhereFrom(chosen.command, chosen.options, env);
+  return Object.freeze({ ...toConfig(chosen.command, parsed.data, controller, stderrIsTty), rolesAnywhere });
+}
+
+/** The Roles Anywhere settings of a command that asks AWS; status never does, so it has none. */
+function rolesAnywhereFrom(command: CommandName, options: Record<string, unknown>, env: Env): RolesAnywhereSettings | undefined {
+  if (command === "status") return undefined;
+  const parsed = rolesAnywhereSchema.safeParse(options);
+  if (!parsed.success) throw new ConfigError(zodProblem(parsed.error));
+  try {
+    return toRolesAnywhereSettings(parsed.data, env);
+  } catch (error) {
+    if (error instanceof RolesAnywhereConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** "--force applies to sync only: …" for commander's "unknown option '--force'" to run. */

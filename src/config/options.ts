@@ -143,7 +143,33 @@ const flags: readonly Flag[] = [
     commands: ["run"],
   },
   { flags: "--prune", description: "remove our secret and service-account entry from namespaces no longer selected", env: "PRUNE", commands: ["run"] },
+  // IAM Roles Anywhere as the AWS identity: for the commands that ask AWS (status never does).
+  ...rolesAnywhereFlags(),
 ];
+
+function rolesAnywhereFlags(): Flag[] {
+  const commands = ["sync", "run", "doctor"] as const;
+  const elsewhere = "status never asks AWS";
+  const flag = (flags: string, description: string, env: string, fallback?: string): Flag =>
+    fallback === undefined ? { flags, description, env, commands, elsewhere } : { flags, description, env, fallback, commands, elsewhere };
+  return [
+    flag(
+      "--roles-anywhere-certificate <path>",
+      "IAM Roles Anywhere: PEM certificate (then its intermediates), read at every refresh",
+      "ROLES_ANYWHERE_CERTIFICATE",
+    ),
+    flag("--roles-anywhere-private-key <path>", "IAM Roles Anywhere: PEM private key of the certificate (RSA or EC)", "ROLES_ANYWHERE_PRIVATE_KEY"),
+    flag("--roles-anywhere-trust-anchor-arn <arn>", "IAM Roles Anywhere: trust anchor ARN (its region is used)", "ROLES_ANYWHERE_TRUST_ANCHOR_ARN"),
+    flag("--roles-anywhere-profile-arn <arn>", "IAM Roles Anywhere: profile ARN", "ROLES_ANYWHERE_PROFILE_ARN"),
+    flag("--roles-anywhere-role-arn <arn>", "IAM Roles Anywhere: role to assume", "ROLES_ANYWHERE_ROLE_ARN"),
+    flag(
+      "--roles-anywhere-session-duration <duration>",
+      "IAM Roles Anywhere: life of the session credentials, 15m to 12h",
+      "ROLES_ANYWHERE_SESSION_DURATION",
+      "1h",
+    ),
+  ];
+}
 
 function envFlag(value: string | undefined): boolean {
   return value !== undefined && /^(1|true|yes)$/i.test(value.trim());

@@ -12,7 +12,6 @@ import {
   find,
   helm,
   helmTemplate,
-  kubectl,
   mainContainer,
   parseManifests,
   podTemplate,
@@ -20,6 +19,7 @@ import {
   workloads,
   type Manifest,
   type PodTemplate,
+  restrictedNamespace,
 } from "./support.ts";
 
 function envOf(manifests: readonly Manifest[]): Map<string, string> {
@@ -118,16 +118,6 @@ describe("helm chart", () => {
   });
 });
 
-/** A namespace where the API server warns about any pod template below the restricted standard. */
-async function restrictedNamespace(): Promise<string> {
-  const name = uniqueName("helm-doc");
-  const made = await kubectl(["create", "namespace", name]);
-  assert.equal(made.code, 0, made.stderr);
-  const labelled = await kubectl(["label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted", "pod-security.kubernetes.io/warn=restricted"]);
-  assert.equal(labelled.code, 0, labelled.stderr);
-  return name;
-}
-
 describe("helm chart: every combination the README documents", () => {
   const examples = documentedExamples();
 
@@ -149,7 +139,7 @@ describe("helm chart: every combination the README documents", () => {
 
   let namespace = "";
   before(async () => {
-    namespace = await restrictedNamespace();
+    namespace = await restrictedNamespace("helm-doc");
   });
 
   for (const example of examples) {

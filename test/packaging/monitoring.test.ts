@@ -13,6 +13,7 @@ import { emulator } from "../support/emulator.ts";
 import { adminClients, createNamespaces, readSecret, uniqueName } from "../support/kube.ts";
 import { repoRoot } from "../testenv/paths.ts";
 import { readmeExamples } from "./chart-examples.ts";
+import { installCrds } from "./crds.ts";
 import {
   alertRules,
   alertsTested,
@@ -32,7 +33,7 @@ import {
   type RuleGroups,
 } from "./monitoring.ts";
 import { installHint } from "./promtool.ts";
-import { chartDir, deployDir, find, helm, helmTemplate, kubectl, kustomize, parseManifests, serverDryRun, type Manifest } from "./support.ts";
+import { chartDir, deployDir, find, helm, helmTemplate, kustomize, parseManifests, serverDryRun, type Manifest } from "./support.ts";
 
 const monitoringSets = ["mode=controller", "metrics.serviceMonitor.enabled=true", "metrics.prometheusRule.enabled=true", "metrics.dashboard.enabled=true"];
 
@@ -378,17 +379,7 @@ describe("monitoring: the kustomize component and the chart", () => {
 describe("monitoring: the API server accepts it, against the prometheus-operator CRDs", () => {
   before(async () => {
     const crds = await prometheusOperatorCrds();
-    // Server-side: the CRDs are too large for the last-applied annotation; idempotent on a shared testenv.
-    const applied = await kubectl(["apply", "--server-side", "--force-conflicts", "-f", crds.serviceMonitors, "-f", crds.prometheusRules]);
-    assert.equal(applied.code, 0, applied.stderr);
-    const established = await kubectl([
-      "wait",
-      "--for=condition=Established",
-      "--timeout=60s",
-      "crd/servicemonitors.monitoring.coreos.com",
-      "crd/prometheusrules.monitoring.coreos.com",
-    ]);
-    assert.equal(established.code, 0, established.stderr);
+    await installCrds([crds.serviceMonitors, crds.prometheusRules], ["crd/servicemonitors.monitoring.coreos.com", "crd/prometheusrules.monitoring.coreos.com"]);
   });
 
   test("the component next to overlays/controller", async () => {

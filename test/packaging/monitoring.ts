@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { loadYaml } from "@kubernetes/client-node";
 import { repoRoot } from "../testenv/paths.ts";
 import { ensurePromtool } from "./promtool.ts";
+import { goModuleDir } from "./crds.ts";
 import { deployDir, run, type RunResult } from "./support.ts";
 
 export const monitoringDir = join(deployDir, "monitoring");
@@ -174,17 +175,7 @@ export const prometheusOperator = { module: "github.com/prometheus-operator/prom
 
 /** The CRD files of that release, from its module zip (the Go module proxy, checked against the checksum database). */
 export async function prometheusOperatorCrds(): Promise<{ serviceMonitors: string; prometheusRules: string }> {
-  const scratch = await mkdtemp(join(tmpdir(), "ecr-prom-operator-"));
-  // Outside any module, so nothing here is a build: the zip is only downloaded and unpacked.
-  const result = await run("go", ["mod", "download", "-json", `${prometheusOperator.module}@${prometheusOperator.version}`], {
-    cwd: scratch,
-    env: { ...process.env, GOFLAGS: "-mod=mod" },
-  });
-  const info = JSON.parse(result.stdout || "{}") as { Dir?: string; Error?: string };
-  if (result.code !== 0 || !info.Dir) {
-    throw new Error(`go mod download ${prometheusOperator.module}@${prometheusOperator.version} failed: ${info.Error ?? result.stderr.trim()}`);
-  }
-  const crds = join(info.Dir, "example", "prometheus-operator-crd");
+  const crds = join(await goModuleDir(prometheusOperator), "example", "prometheus-operator-crd");
   return {
     serviceMonitors: join(crds, "monitoring.coreos.com_servicemonitors.yaml"),
     prometheusRules: join(crds, "monitoring.coreos.com_prometheusrules.yaml"),

@@ -7,6 +7,7 @@ import { readdirSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { loadYaml } from "@kubernetes/client-node";
 import { repoRoot } from "../testenv/paths.ts";
+import { uniqueName } from "../support/kube.ts";
 import { testenvVars, var_ } from "../support/testenv.ts";
 import { ensureHelm } from "./helm-binary.ts";
 
@@ -166,6 +167,16 @@ export async function ensureServiceAccount(namespace: string, name: string): Pro
   if (made.code !== 0 && !made.stderr.includes("AlreadyExists")) throw new Error(`create serviceaccount ${namespace}/${name}: ${made.stderr.trim()}`);
 }
 
+/** A new namespace where the API server enforces, and warns about, the restricted Pod Security Standard. */
+export async function restrictedNamespace(prefix: string): Promise<string> {
+  const name = uniqueName(prefix);
+  const made = await kubectl(["create", "namespace", name]);
+  if (made.code !== 0) throw new Error(`create namespace ${name}: ${made.stderr.trim()}`);
+  const labelled = await kubectl(["label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted", "pod-security.kubernetes.io/warn=restricted"]);
+  if (labelled.code !== 0) throw new Error(`label namespace ${name}: ${labelled.stderr.trim()}`);
+  return name;
+}
+
 /** `kubectl apply --dry-run=server`: the API server validates and admits, and stores nothing. */
 export async function serverDryRun(yaml: string): Promise<RunResult> {
   await ensureNamespaces(namespacesUsed(parseManifests(yaml)));
@@ -181,6 +192,36 @@ export const chartCombinations: ReadonlyArray<{ readonly name: string; readonly 
     { auth: "oidcFederation", extra: ["aws.roleArn=arn:aws:iam::111122223333:role/ecr-public-creds-helper"] },
     { auth: "staticKeys", extra: ["aws.existingSecret=aws-credentials"] },
   ].map(({ auth, extra }) => ({ name: `${mode}/${auth}`, sets: [`mode=${mode}`, `aws.auth=${auth}`, ...extra] })),
+);
+
+/** IAM Roles Anywhere ARNs in the form AWS gives them (one region), for rendering the chart. */
+export const rolesAnywhereArns = {
+  trustAnchor: "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/4579702c-9abb-47c2-88b2-c734e0b29539",
+  profile: "arn:aws:rolesanywhere:eu-west-1:111122223333:profile/6f4d42cc-5dd1-4bbb-a8b4-1fa2b6bd3b0f",
+  role: "arn:aws:iam::111122223333:role/ecr-public-creds-helper",
+} as const;
+
+/**
+ * aws.auth=rolesAnywhere in both modes: with a Secret the user makes, and with the cert-manager
+ * Certificate the chart renders (its server-side validation needs the cert-manager CRDs).
+ */
+export const rolesAnywhereCombinations: ReadonlyArray<{ readonly name: string; readonly sets: readonly string[] }> = ["cronjob", "controller"].flatMap(
+  (mode) => {
+    const sets = [
+      `mode=${mode}`,
+      "aws.auth=rolesAnywhere",
+      `aws.roleArn=${rolesAnywhereArns.role}`,
+      `aws.rolesAnywhere.trustAnchorArn=${rolesAnywhereArns.trustAnchor}`,
+      `aws.rolesAnywhere.profileArn=${rolesAnywhereArns.profile}`,
+    ];
+    return [
+      { name: `${mode}/rolesAnywhere`, sets: [...sets, "aws.rolesAnywhere.secretName=roles-anywhere-tls"] },
+      {
+        name: `${mode}/rolesAnywhere/certificate`,
+        sets: [...sets, "aws.rolesAnywhere.certificate.enabled=true", "aws.rolesAnywhere.certificate.issuerRef.name=roles-anywhere-ca"],
+      },
+    ];
+  },
 );
 
 /** Every overlay directory under deploy/overlays, so a new one is tested without a list to update. */

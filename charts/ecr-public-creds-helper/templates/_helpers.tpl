@@ -67,6 +67,16 @@ selector.
 {{- end -}}
 {{- end -}}
 
+{{/* The kubernetes.io/tls Secret with the Roles Anywhere certificate and key: the one named, else the Certificate's. */}}
+{{- define "ecr-public-creds-helper.rolesAnywhereSecret" -}}
+{{- default (printf "%s-roles-anywhere" (include "ecr-public-creds-helper.fullname" .)) .Values.aws.rolesAnywhere.secretName -}}
+{{- end -}}
+
+{{/* The region of a Roles Anywhere ARN (arn:PARTITION:rolesanywhere:REGION:ACCOUNT:...). */}}
+{{- define "ecr-public-creds-helper.arnRegion" -}}
+{{- index (splitList ":" .) 3 -}}
+{{- end -}}
+
 {{/* Whether the controller gets a PodDisruptionBudget: podDisruptionBudget.enabled when set, else replicas > 1. */}}
 {{- define "ecr-public-creds-helper.pdbEnabled" -}}
 {{- $pdb := .Values.podDisruptionBudget -}}
@@ -84,11 +94,46 @@ selector.
 {{- if and (eq .Values.aws.auth "staticKeys") (not .Values.aws.existingSecret) -}}
 {{- fail "aws.auth=staticKeys needs aws.existingSecret: a Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" -}}
 {{- end -}}
+{{- include "ecr-public-creds-helper.validateRolesAnywhere" . -}}
 {{- if and (eq .Values.mode "controller") (gt (int .Values.replicas) 1) (not .Values.leaderElect) -}}
 {{- fail "replicas > 1 needs leaderElect=true: without a leader every replica writes every secret" -}}
 {{- end -}}
 {{- $pdb := .Values.podDisruptionBudget -}}
 {{- if and (not (kindIs "invalid" $pdb.minAvailable)) (not (kindIs "invalid" $pdb.maxUnavailable)) -}}
 {{- fail "podDisruptionBudget: set minAvailable or maxUnavailable, not both" -}}
+{{- end -}}
+{{- end -}}
+
+
+{{/* aws.auth=rolesAnywhere: every ARN, a certificate from somewhere, one region, a key size the algorithm has. */}}
+{{- define "ecr-public-creds-helper.validateRolesAnywhere" -}}
+{{- $ra := .Values.aws.rolesAnywhere -}}
+{{- $cert := $ra.certificate -}}
+{{- if eq .Values.aws.auth "rolesAnywhere" -}}
+{{- if not .Values.aws.roleArn -}}
+{{- fail "aws.auth=rolesAnywhere needs aws.roleArn (the IAM role with deploy/base/iam-permission.json, listed in the profile)" -}}
+{{- end -}}
+{{- if not (and $ra.trustAnchorArn $ra.profileArn) -}}
+{{- fail "aws.auth=rolesAnywhere needs aws.rolesAnywhere.trustAnchorArn and aws.rolesAnywhere.profileArn" -}}
+{{- end -}}
+{{- $anchorRegion := include "ecr-public-creds-helper.arnRegion" $ra.trustAnchorArn -}}
+{{- $profileRegion := include "ecr-public-creds-helper.arnRegion" $ra.profileArn -}}
+{{- if ne $anchorRegion $profileRegion -}}
+{{- fail (printf "aws.rolesAnywhere.profileArn is in %s but the trust anchor in %s: both must be in the region the session is asked for" $profileRegion $anchorRegion) -}}
+{{- end -}}
+{{- if not (or $ra.secretName $cert.enabled) -}}
+{{- fail "aws.auth=rolesAnywhere needs aws.rolesAnywhere.secretName (a kubernetes.io/tls Secret with tls.crt and tls.key) or aws.rolesAnywhere.certificate.enabled=true" -}}
+{{- end -}}
+{{- else if $cert.enabled -}}
+{{- fail "aws.rolesAnywhere.certificate.enabled needs aws.auth=rolesAnywhere: nothing else reads the certificate" -}}
+{{- end -}}
+{{- if $cert.enabled -}}
+{{- if not $cert.issuerRef.name -}}
+{{- fail "aws.rolesAnywhere.certificate.enabled needs aws.rolesAnywhere.certificate.issuerRef.name: the issuer whose CA the trust anchor holds" -}}
+{{- end -}}
+{{- $sizes := ternary (list 256 384) (list 2048 4096) (eq $cert.privateKey.algorithm "ECDSA") -}}
+{{- if not (has (int $cert.privateKey.size) $sizes) -}}
+{{- fail (printf "aws.rolesAnywhere.certificate.privateKey.size %v does not fit %s: use %s" $cert.privateKey.size $cert.privateKey.algorithm (join " or " $sizes)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}

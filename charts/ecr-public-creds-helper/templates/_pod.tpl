@@ -7,6 +7,8 @@ Call with (dict "root" $ "args" (list ...) "controller" bool "component" name).
 {{- define "ecr-public-creds-helper.podSpec" -}}
 {{- $v := .root.Values -}}
 {{- $tokenDir := "/var/run/secrets/sts.amazonaws.com/serviceaccount" -}}
+{{- $certDir := "/var/run/secrets/roles-anywhere" -}}
+{{- $rolesAnywhere := $v.aws.rolesAnywhere -}}
 serviceAccountName: {{ include "ecr-public-creds-helper.serviceAccountName" .root }}
 {{- with $v.imagePullSecrets }}
 imagePullSecrets:
@@ -97,6 +99,23 @@ containers:
       - name: AWS_WEB_IDENTITY_TOKEN_FILE
         value: {{ $tokenDir }}/token
       {{- end }}
+      {{- if eq $v.aws.auth "rolesAnywhere" }}
+      # Paths, not contents: the helper reads both files again at each credential refresh.
+      - name: ROLES_ANYWHERE_CERTIFICATE
+        value: {{ $certDir }}/tls.crt
+      - name: ROLES_ANYWHERE_PRIVATE_KEY
+        value: {{ $certDir }}/tls.key
+      - name: ROLES_ANYWHERE_TRUST_ANCHOR_ARN
+        value: {{ $rolesAnywhere.trustAnchorArn | quote }}
+      - name: ROLES_ANYWHERE_PROFILE_ARN
+        value: {{ $rolesAnywhere.profileArn | quote }}
+      - name: ROLES_ANYWHERE_ROLE_ARN
+        value: {{ $v.aws.roleArn | quote }}
+      {{- with $rolesAnywhere.sessionDuration }}
+      - name: ROLES_ANYWHERE_SESSION_DURATION
+        value: {{ . | quote }}
+      {{- end }}
+      {{- end }}
       {{- with $v.extraEnv }}
       {{- toYaml . | nindent 6 }}
       {{- end }}
@@ -131,6 +150,11 @@ containers:
         mountPath: {{ $tokenDir }}
         readOnly: true
       {{- end }}
+      {{- if eq $v.aws.auth "rolesAnywhere" }}
+      - name: roles-anywhere
+        mountPath: {{ $certDir }}
+        readOnly: true
+      {{- end }}
 volumes:
   # The root filesystem is read-only; anything that wants a scratch file gets this.
   - name: tmp
@@ -145,6 +169,13 @@ volumes:
             audience: {{ $v.aws.tokenAudience | quote }}
             expirationSeconds: 86400
             path: token
+  {{- end }}
+  {{- if eq $v.aws.auth "rolesAnywhere" }}
+  # The whole Secret, not subPath: the kubelet swaps in a renewed certificate and key
+  # together, and the next credential refresh reads them.
+  - name: roles-anywhere
+    secret:
+      secretName: {{ include "ecr-public-creds-helper.rolesAnywhereSecret" .root }}
   {{- end }}
 {{- with $v.nodeSelector }}
 nodeSelector:

@@ -44,6 +44,6 @@ export function podsSummary(stuck: readonly PullDiagnosis[], where: string): Doc
   return {
     area: "pods",
     ok: false,
-    message: `pods: ${containers} in ${pods === 1 ? "1 pod" : `${pods} pods`} cannot pull from ECR registries ${where}; see PODS`,
+    message: `pods: ${containers} in ${pods === 1 ? "1 pod" : `${pods} pods`} cannot pull from ECR registries ${where}; each cause and fix below`,
   };
 }

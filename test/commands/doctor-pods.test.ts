@@ -172,7 +172,7 @@ describe("doctor looks at the pods", () => {
   test("each stuck pod gets its cause and its fix; exit 1", async () => {
     const result = await runCli(["doctor", ...sick]);
     assert.equal(result.code, 1, result.stdout + result.stderr);
-    assert.match(result.stdout, /^FAIL\s+pods: 7 containers in 7 pods cannot pull from ECR registries in 8 namespaces; see PODS$/m);
+    assert.match(result.stdout, /^FAIL\s+pods: 7 containers in 7 pods cannot pull from ECR registries in 8 namespaces; each cause and fix below$/m);
     const rows = podLines(result.stdout);
     assert.deepEqual(
       [...rows.keys()].sort(),

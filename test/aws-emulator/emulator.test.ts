@@ -478,6 +478,7 @@ describe('aws emulator', () => {
         fixedPassword: 'over-http',
         credentialsLifetimeSeconds: 3600,
         fault: { mode: 'throttle', times: 1, delayMs: 2000 },
+        rolesAnywhere: [],
       });
       await rejectsWith(ecrPublic().send(new PublicGetToken({})), 'ThrottlingException', 400);
       const data = await publicToken();

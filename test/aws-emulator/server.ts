@@ -1,11 +1,13 @@
 // One loopback HTTP server for everything the tests need from AWS: ECR Public
 // and ECR GetAuthorizationToken, STS AssumeRoleWithWebIdentity, a container
-// credentials endpoint, and the unauthenticated /_emulator/ control API.
+// credentials endpoint, IAM Roles Anywhere CreateSession, and the
+// unauthenticated /_emulator/ control API.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleContainerCredentials } from './container.ts';
 import { handleTokenCall, Unanswered } from './ecr.ts';
 import { jsonError, type Reply } from './reply.ts';
+import { handleCreateSession } from './rolesanywhere.ts';
 import type { ReceivedRequest } from './sigv4.ts';
 import { ConfigError, EmulatorState } from './state.ts';
 import { handleAssumeRoleWithWebIdentity } from './sts.ts';
@@ -24,6 +26,11 @@ export interface EmulatorOptions {
   accountId?: string;
   /** Called with one line per request; never given tokens, passwords or query strings. */
   log?: (line: string) => void;
+  /**
+   * The emulator's time (epoch ms) for Roles Anywhere's signature age and certificate dates and
+   * for the expiry of credentials it issues; Date.now unless a test runs it on a FakeClock.
+   */
+  now?: () => number;
 }
 
 export interface RunningEmulator {
@@ -84,6 +91,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     accessKeyId: options.accessKeyId,
     secretAccessKey: options.secretAccessKey,
     accountId: options.accountId ?? '123456789012',
+    ...(options.now ? { now: options.now } : {}),
   });
   // Aborted on close() so 'slow' faults do not hold the process open.
   const closing = new AbortController();
@@ -96,15 +104,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return handleContainerCredentials(state, req.headers, options.containerAuthToken);
     }
     const target = req.headers['x-amz-target'];
-    if (method === 'POST' && typeof target === 'string') {
+    const received = (): ReceivedRequest => {
       const query: Record<string, string | string[]> = {};
       for (const [k, v] of url.searchParams) {
         const prev = query[k];
         query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
       }
-      const received: ReceivedRequest = { method, path, query, headers: req.headers, body };
-      return handleTokenCall(state, received, target, closing.signal);
-    }
+      return { method, path, query, headers: req.headers, body };
+    };
+    if (method === 'POST' && path === '/sessions') return handleCreateSession(state, received());
+    if (method === 'POST' && typeof target === 'string') return handleTokenCall(state, received(), target, closing.signal);
     const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
     if ((method === 'POST' && form) || (method === 'GET' && url.searchParams.has('Action'))) {
       const params = new URLSearchParams(url.search);

@@ -14,6 +14,7 @@ import {
   type IssuedRecords,
   type IssuedToken,
   type Operation,
+  type RolesAnywhereSessionCall,
   type WebIdentityCall,
 } from './types.ts';
 
@@ -26,6 +27,7 @@ export function defaultConfig(): EmulatorConfig {
     fixedPassword: null,
     credentialsLifetimeSeconds: 3600,
     fault: { mode: 'none', times: null, delayMs: 2000 },
+    rolesAnywhere: [],
   };
 }
 
@@ -41,6 +43,16 @@ const patchSchema = z.strictObject({
       times: z.number().int().min(1).nullable().optional(),
       delayMs: z.number().int().min(0).max(600_000).optional(),
     })
+    .optional(),
+  rolesAnywhere: z
+    .array(
+      z.strictObject({
+        trustAnchorArn: z.string().regex(/^arn:[a-z-]+:rolesanywhere:[a-z0-9-]+:\d{12}:trust-anchor\/[\w-]+$/),
+        caCertificates: z.string().includes('-----BEGIN CERTIFICATE-----'),
+        profileArn: z.string().regex(/^arn:[a-z-]+:rolesanywhere:[a-z0-9-]+:\d{12}:profile\/[\w-]+$/),
+        roleArns: z.array(z.string().min(1)),
+      }),
+    )
     .optional(),
 });
 
@@ -83,6 +95,7 @@ export class EmulatorState {
   #tokens: IssuedToken[] = [];
   #webIdentity: WebIdentityCall[] = [];
   #credentials: IssuedCredentials[] = [];
+  #rolesAnywhere: RolesAnywhereSessionCall[] = [];
   #calls: CallCounts = emptyCalls();
   // Survives reset(): a helper under test may still hold cached temporary
   // credentials from before a reset, and they must keep working like in AWS.
@@ -90,8 +103,12 @@ export class EmulatorState {
   /** Aborted to drop every call the 'hang' fault holds. */
   #hangs = new AbortController();
 
-  constructor(options: { accessKeyId: string; secretAccessKey: string; accountId: string }) {
+  /** Epoch ms: Date.now unless a test runs the emulator on its own clock. */
+  readonly now: () => number;
+
+  constructor(options: { accessKeyId: string; secretAccessKey: string; accountId: string; now?: () => number }) {
     this.accountId = options.accountId;
+    this.now = options.now ?? (() => Date.now());
     this.#keys.set(options.accessKeyId, {
       accessKeyId: options.accessKeyId,
       secretAccessKey: options.secretAccessKey,
@@ -114,6 +131,7 @@ export class EmulatorState {
     if (p.tokenMode !== undefined) next.tokenMode = p.tokenMode;
     if (p.fixedPassword !== undefined) next.fixedPassword = p.fixedPassword;
     if (p.credentialsLifetimeSeconds !== undefined) next.credentialsLifetimeSeconds = p.credentialsLifetimeSeconds;
+    if (p.rolesAnywhere !== undefined) next.rolesAnywhere = p.rolesAnywhere;
     if (p.fault !== undefined) {
       // A new fault never inherits a stale remaining count from the old one.
       next.fault = {
@@ -146,12 +164,13 @@ export class EmulatorState {
     this.#tokens = [];
     this.#webIdentity = [];
     this.#credentials = [];
+    this.#rolesAnywhere = [];
     this.#calls = emptyCalls();
     this.#releaseHangs();
   }
 
   issued(): IssuedRecords {
-    return structuredClone({ tokens: this.#tokens, webIdentity: this.#webIdentity, credentials: this.#credentials });
+    return structuredClone({ tokens: this.#tokens, webIdentity: this.#webIdentity, credentials: this.#credentials, rolesAnywhere: this.#rolesAnywhere });
   }
 
   calls(): CallCounts {
@@ -188,10 +207,10 @@ export class EmulatorState {
     return Buffer.from(JSON.stringify(envelope)).toString('base64');
   }
 
-  issueTemporaryCredentials(source: 'sts' | 'container', lifetimeSeconds?: number): TemporaryCredentials {
+  issueTemporaryCredentials(source: IssuedCredentials['source'], lifetimeSeconds?: number): TemporaryCredentials {
     const seconds = lifetimeSeconds ?? this.#config.credentialsLifetimeSeconds;
     // Whole seconds, because the wire formats (ISO 8601) carry no more.
-    const expiration = new Date(Math.floor(Date.now() / 1000 + seconds) * 1000);
+    const expiration = new Date(Math.floor(this.now() / 1000 + seconds) * 1000);
     const creds: TemporaryCredentials = {
       accessKeyId: randomId('ASIA', 16),
       secretAccessKey: randomBytes(30).toString('base64'),
@@ -225,5 +244,9 @@ export class EmulatorState {
 
   recordWebIdentity(call: WebIdentityCall): void {
     this.#webIdentity.push(call);
+  }
+
+  recordRolesAnywhere(call: RolesAnywhereSessionCall): void {
+    this.#rolesAnywhere.push(call);
   }
 }

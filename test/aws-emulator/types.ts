@@ -35,6 +35,18 @@ export interface EmulatorConfig {
   /** Lifetime of temporary credentials from the container endpoint (and STS when DurationSeconds is absent). */
   credentialsLifetimeSeconds: number;
   fault: FaultConfig;
+  /** IAM Roles Anywhere: the trust anchors CreateSession accepts certificates of. */
+  rolesAnywhere: RolesAnywhereTrust[];
+}
+
+/** One trust anchor with its profile, as an account would configure them. */
+export interface RolesAnywhereTrust {
+  trustAnchorArn: string;
+  /** PEM of the CA certificate(s) the trust anchor holds (its certificate bundle). */
+  caCertificates: string;
+  profileArn: string;
+  /** Roles the profile lists and whose trust policies let Roles Anywhere assume them; others are denied. */
+  roleArns: string[];
 }
 
 /** What POST /_emulator/config and configure() accept: any subset, fault may be partial too. */
@@ -44,6 +56,8 @@ export interface EmulatorConfigPatch {
   fixedPassword?: string | null;
   credentialsLifetimeSeconds?: number;
   fault?: Partial<FaultConfig>;
+  /** Replaces the whole list. */
+  rolesAnywhere?: RolesAnywhereTrust[];
 }
 
 export type TokenApi = 'ecr-public' | 'ecr';
@@ -79,15 +93,40 @@ export interface WebIdentityCall {
 }
 
 export interface IssuedCredentials {
-  source: 'sts' | 'container';
+  source: 'sts' | 'container' | 'rolesanywhere';
   accessKeyId: string;
   expiration: string;
+}
+
+/** One CreateSession as the emulator saw it, accepted or not. */
+export interface RolesAnywhereSessionCall {
+  trustAnchorArn: string;
+  profileArn: string;
+  roleArn: string;
+  durationSeconds: number | null;
+  /** AWS4-X509-RSA-SHA256 or AWS4-X509-ECDSA-SHA256, as the Authorization header named it. */
+  algorithm: string;
+  /** The signing certificate's serial number, hex as X509Certificate gives it; null if none could be read. */
+  serialNumber: string | null;
+  subject: string | null;
+  issuer: string | null;
+  /** Certificates in X-Amz-X509-Chain. */
+  chainLength: number;
+  /** Where the ARNs came from: the JSON body (our signer) or the query string (the AWS signing helper). */
+  parametersIn: 'body' | 'query';
+  accepted: boolean;
+  /** The error code and message when refused. */
+  error: string | null;
+  /** Access key of the credentials handed out, when accepted. */
+  accessKeyId: string | null;
+  receivedAt: string;
 }
 
 export interface IssuedRecords {
   tokens: IssuedToken[];
   webIdentity: WebIdentityCall[];
   credentials: IssuedCredentials[];
+  rolesAnywhere: RolesAnywhereSessionCall[];
 }
 
 export const OPERATIONS = [
@@ -95,6 +134,7 @@ export const OPERATIONS = [
   'ecr:GetAuthorizationToken',
   'sts:AssumeRoleWithWebIdentity',
   'container-credentials',
+  'rolesanywhere:CreateSession',
   'other',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];

@@ -17,6 +17,8 @@ export interface GoTool {
   /** The pinned version: the cache key. */
   readonly version: string;
   readonly ldflags?: readonly string[];
+  /** Build with cgo (a C toolchain on the machine); off unless the tool cannot build without it. */
+  readonly cgo?: boolean;
 }
 
 /** The version a tools module's go.mod requires of a module. */
@@ -62,7 +64,11 @@ export async function ensureGoTool(tool: GoTool, log: (line: string) => void): P
 function goBuild(tool: GoTool, output: string): Promise<void> {
   const args = ["build", "-trimpath", `-ldflags=${(tool.ldflags ?? ["-s", "-w"]).join(" ")}`, "-o", output, tool.pkg];
   return new Promise((resolveBuild, reject) => {
-    const child = spawn("go", args, { cwd: tool.moduleDir, env: { ...process.env, CGO_ENABLED: "0" }, stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn("go", args, {
+      cwd: tool.moduleDir,
+      env: { ...process.env, CGO_ENABLED: tool.cgo ? "1" : "0" },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
     child.on("error", (error) => reject(new Error(`cannot run 'go' (${error.message}): install Go 1.26 or newer`)));
     child.on("exit", (code) => (code === 0 ? resolveBuild() : reject(new Error(`go build of ${tool.name} ${tool.version} failed (exit ${code})`))));
   });

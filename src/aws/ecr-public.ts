@@ -2,6 +2,7 @@
 // rest of the configuration names. The one token is written for public.ecr.aws and, when
 // asked, for the registry's dual-stack name too (../domain/registries.ts).
 import { ECRPUBLICClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr-public";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { ecrPublicServer } from "../domain/dockerconfig.ts";
 import { ecrPublicDualStackServer } from "../domain/registries.ts";
 import { checkExpiry, parseAuthorizationToken } from "../domain/token.ts";
@@ -17,6 +18,8 @@ export interface EcrPublicOptions extends AwsCallOptions {
   readonly now?: () => Date;
   /** Also write the token for ecr-public.aws.com, the name IPv6 clusters pull through. */
   readonly dualStack?: boolean;
+  /** The AWS identity; the SDK's default chain when not given (IAM Roles Anywhere gives one: ./roles-anywhere.ts). */
+  readonly credentials?: AwsCredentialIdentityProvider;
 }
 
 export function ecrPublicTokenSource(options: EcrPublicOptions = {}): TokenSource {
@@ -26,6 +29,7 @@ export function ecrPublicTokenSource(options: EcrPublicOptions = {}): TokenSourc
     region: ecrPublicRegion,
     maxAttempts: options.maxAttempts ?? awsMaxAttempts,
     requestHandler: boundedRequestHandler(options.requestTimeoutMs),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   const now = options.now ?? (() => new Date());
   const hosts = options.dualStack ? [ecrPublicServer, ecrPublicDualStackServer] : [ecrPublicServer];

@@ -5,7 +5,7 @@
 // every example its README documents, and one with every CLI-facing value changed) reach the
 // CLI as the same settings.
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { EarlyExit, parseConfig, type Config } from "../../src/config.ts";
 import { parseDuration } from "../../src/domain/duration.ts";
@@ -72,6 +72,16 @@ const everyCliValue: Values = {
   prune: true,
   refreshAt: 40,
   failSafe: { enabled: false, margin: "30m" },
+  aws: {
+    auth: "rolesAnywhere",
+    roleArn: "arn:aws:iam::444455556666:role/pull-tokens",
+    rolesAnywhere: {
+      trustAnchorArn: "arn:aws:rolesanywhere:ap-southeast-2:444455556666:trust-anchor/0b8e0f5e-1c2d-4e3f-8a9b-0c1d2e3f4a5b",
+      profileArn: "arn:aws:rolesanywhere:ap-southeast-2:444455556666:profile/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+      sessionDuration: "2h",
+      secretName: "pull-tokens-tls",
+    },
+  },
 };
 
 async function allWorkloads(): Promise<Found[]> {
@@ -198,7 +208,42 @@ describe("manifests and the CLI agree", async () => {
       const config = configOf(source, mainContainer(podTemplate(workload)));
       assert.deepEqual(config, { ...config, ...expectedConfig(values) }, source);
       if (config.controller) assert.deepEqual(config.controller, { ...config.controller, ...expectedController(values) }, source);
+      const rolesAnywhere = expectedRolesAnywhere(values);
+      if (rolesAnywhere) assert.deepEqual(config.rolesAnywhere, { ...config.rolesAnywhere, ...rolesAnywhere }, source);
+      else assert.equal(config.rolesAnywhere, undefined, source);
     }
+    assert.ok(
+      checked.some(([, , , values]) => expectedRolesAnywhere(values)),
+      "no Roles Anywhere case was checked",
+    );
+  });
+
+  test("Roles Anywhere: the certificate and key the CLI reads are tls.crt and tls.key of a Secret the pod mounts read-only, the one the Certificate writes", () => {
+    let checked = 0;
+    for (const [source, workload, manifests] of found) {
+      const pod = podTemplate(workload);
+      const container = mainContainer(pod);
+      const settings = configOf(source, container).rolesAnywhere;
+      if (!settings) continue;
+      checked++;
+      const dir = dirname(settings.certificateFile);
+      assert.deepEqual(
+        [basename(settings.certificateFile), basename(settings.privateKeyFile), dirname(settings.privateKeyFile)],
+        ["tls.crt", "tls.key", dir],
+        source,
+      );
+      const mount = (container.volumeMounts ?? []).find((m) => m.mountPath === dir) as { name: string; readOnly?: boolean; subPath?: string } | undefined;
+      assert.ok(mount, `${source}: nothing is mounted at ${dir}`);
+      assert.equal(mount.readOnly, true, `${source}: the certificate's Secret is mounted writable`);
+      // A subPath mount would never see a renewed certificate.
+      assert.equal(mount.subPath, undefined, source);
+      const secret = (pod.spec.volumes?.find((v) => v.name === mount.name) as { secret?: { secretName: string } } | undefined)?.secret?.secretName;
+      assert.ok(secret, `${source}: the volume at ${dir} is not a Secret`);
+      const certificate = manifests.find((m) => m.kind === "Certificate") as (Manifest & { spec: { secretName: string } }) | undefined;
+      if (certificate) assert.equal(certificate.spec.secretName, secret, `${source}: the pod mounts another Secret than the Certificate writes`);
+    }
+    // Both modes of the chart with and without the Certificate, the README's, the overlay, every value changed.
+    assert.ok(checked >= 9, `only ${checked} Roles Anywhere workloads`);
   });
 
   test("every CLI-facing value changed reaches the CLI (literal settings, not a copy of the mapping)", () => {
@@ -218,6 +263,7 @@ describe("manifests and the CLI agree", async () => {
           ecrPublicDualStack: config.ecrPublicDualStack,
           refreshBeforeMs: config.refreshBeforeMs,
           logLevel: config.log.level,
+          rolesAnywhere: config.rolesAnywhere,
         },
         {
           include: [],
@@ -230,6 +276,16 @@ describe("manifests and the CLI agree", async () => {
           ecrPublicDualStack: true,
           refreshBeforeMs: 8 * 3_600_000,
           logLevel: "debug",
+          rolesAnywhere: {
+            certificateFile: "/var/run/secrets/roles-anywhere/tls.crt",
+            privateKeyFile: "/var/run/secrets/roles-anywhere/tls.key",
+            trustAnchorArn: "arn:aws:rolesanywhere:ap-southeast-2:444455556666:trust-anchor/0b8e0f5e-1c2d-4e3f-8a9b-0c1d2e3f4a5b",
+            profileArn: "arn:aws:rolesanywhere:ap-southeast-2:444455556666:profile/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            roleArn: "arn:aws:iam::444455556666:role/pull-tokens",
+            region: "ap-southeast-2",
+            sessionDurationSeconds: 7200,
+            endpoint: "https://rolesanywhere.ap-southeast-2.amazonaws.com",
+          },
         },
         source,
       );
@@ -261,6 +317,19 @@ function expectedConfig(values: Values): Partial<Config> {
     ecrPublicDualStack: values["ecrPublicDualStack"] as boolean,
     refreshBeforeMs: duration(values["refreshBefore"]) ?? Number.NaN,
     log: { level: values["logLevel"] as Config["log"]["level"], format: "json" },
+  };
+}
+
+/** The Roles Anywhere settings the chart's values name (the files are checked against the pod's mounts apart). */
+function expectedRolesAnywhere(values: Values): Partial<NonNullable<Config["rolesAnywhere"]>> | undefined {
+  const aws = values["aws"] as { auth: string; roleArn: string; rolesAnywhere: { trustAnchorArn: string; profileArn: string; sessionDuration: string } };
+  if (aws.auth !== "rolesAnywhere") return undefined;
+  const { trustAnchorArn, profileArn, sessionDuration } = aws.rolesAnywhere;
+  return {
+    trustAnchorArn,
+    profileArn,
+    roleArn: aws.roleArn,
+    sessionDurationSeconds: sessionDuration === "" ? 3600 : (duration(sessionDuration) ?? Number.NaN) / 1000,
   };
 }
 

@@ -217,6 +217,7 @@ describe("helm chart: aws.auth=rolesAnywhere", () => {
       ],
       [[...plain.sets, "aws.rolesAnywhere.profileArn=my-profile"], /\/aws\/rolesAnywhere\/profileArn/],
       [[...plain.sets, "aws.rolesAnywhere.sessionDuration=3600"], /\/aws\/rolesAnywhere\/sessionDuration/],
+      [[...plain.sets, "aws.rolesAnywhere.sessionDuration=1.5h"], /\/aws\/rolesAnywhere\/sessionDuration/],
       [[...plain.sets, "aws.rolesAnywhere.secretName=Not_A_Name"], /\/aws\/rolesAnywhere\/secretName/],
       [[...withCertificate.sets, "aws.rolesAnywhere.certificate.subject.organisation=Example"], /\/aws\/rolesAnywhere\/certificate\/subject/],
       [[...withCertificate.sets, `aws.rolesAnywhere.certificate.commonName=${"x".repeat(65)}`], /\/aws\/rolesAnywhere\/certificate\/commonName/],

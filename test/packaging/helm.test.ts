@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { uniqueName } from "../support/kube.ts";
 import { documentedExamples, templateExample, valueArgs } from "./chart-examples.ts";
+import { installCertManagerCrds } from "./crds.ts";
 import {
   chartCombinations,
   chartDir,
@@ -29,6 +30,11 @@ function envOf(manifests: readonly Manifest[]): Map<string, string> {
 }
 
 describe("helm chart", () => {
+  before(async () => {
+    // aws.auth=rolesAnywhere can render a cert-manager Certificate.
+    await installCertManagerCrds();
+  });
+
   test("helm lint --strict passes with the default values and with every mode and auth", async () => {
     const plain = await helm(["lint", "--strict", chartDir]);
     assert.equal(plain.code, 0, plain.stdout + plain.stderr);
@@ -61,6 +67,7 @@ describe("helm chart", () => {
       assert.equal("eks.amazonaws.com/role-arn" in annotations, auth === "irsa");
       assert.equal(env.has("AWS_ROLE_ARN") && env.has("AWS_WEB_IDENTITY_TOKEN_FILE"), auth === "oidcFederation");
       assert.equal(env.get("AWS_ACCESS_KEY_ID")?.includes('"name":"aws-credentials"') ?? false, auth === "staticKeys");
+      assert.equal(env.has("ROLES_ANYWHERE_CERTIFICATE"), auth === "rolesAnywhere");
       const result = await serverDryRun(yaml);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /\(server dry run\)/);
@@ -127,7 +134,7 @@ describe("helm chart: every combination the README documents", () => {
     assert.ok(examples.filter((e) => e.sets).length >= 3, "the helm install/upgrade lines were not found");
     assert.deepEqual(new Set(files.map((v) => v["mode"] ?? "cronjob")), new Set(["cronjob", "controller"]));
     const auths = new Set(files.map((v) => (v["aws"] as { auth?: string } | undefined)?.auth ?? "none"));
-    assert.deepEqual(auths, new Set(["none", "irsa", "podIdentity", "oidcFederation", "staticKeys"]));
+    assert.deepEqual(auths, new Set(["none", "irsa", "podIdentity", "oidcFederation", "rolesAnywhere", "staticKeys"]));
   });
 
   test("helm lint --strict passes for each", async () => {
@@ -139,6 +146,7 @@ describe("helm chart: every combination the README documents", () => {
 
   let namespace = "";
   before(async () => {
+    await installCertManagerCrds();
     namespace = await restrictedNamespace("helm-doc");
   });
 

@@ -27,7 +27,7 @@ function env(manifest: Manifest): Map<string, string | undefined> {
 
 describe("kustomize overlays", () => {
   test("the overlays docs/install.md names are all there", () => {
-    const expected = ["controller", "cronjob", "eks-irsa", "eks-pod-identity", "namespaced", "oidc-federation", "static-keys"];
+    const expected = ["controller", "cronjob", "eks-irsa", "eks-pod-identity", "namespaced", "oidc-federation", "roles-anywhere", "static-keys"];
     for (const name of expected) assert.ok(overlayNames().includes(name), `deploy/overlays/${name} is missing`);
   });
 

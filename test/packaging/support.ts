@@ -183,17 +183,6 @@ export async function serverDryRun(yaml: string): Promise<RunResult> {
   return kubectl(["apply", "--dry-run=server", "-f", "-"], yaml);
 }
 
-/** Every `--set` combination of mode and AWS auth the chart supports, with what each needs. */
-export const chartCombinations: ReadonlyArray<{ readonly name: string; readonly sets: readonly string[] }> = ["cronjob", "controller"].flatMap((mode) =>
-  [
-    { auth: "none", extra: [] },
-    { auth: "irsa", extra: ["aws.roleArn=arn:aws:iam::111122223333:role/ecr-public-creds-helper"] },
-    { auth: "podIdentity", extra: [] },
-    { auth: "oidcFederation", extra: ["aws.roleArn=arn:aws:iam::111122223333:role/ecr-public-creds-helper"] },
-    { auth: "staticKeys", extra: ["aws.existingSecret=aws-credentials"] },
-  ].map(({ auth, extra }) => ({ name: `${mode}/${auth}`, sets: [`mode=${mode}`, `aws.auth=${auth}`, ...extra] })),
-);
-
 /** IAM Roles Anywhere ARNs in the form AWS gives them (one region), for rendering the chart. */
 export const rolesAnywhereArns = {
   trustAnchor: "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/4579702c-9abb-47c2-88b2-c734e0b29539",
@@ -223,6 +212,20 @@ export const rolesAnywhereCombinations: ReadonlyArray<{ readonly name: string; r
     ];
   },
 );
+
+/** Every `--set` combination of mode and AWS auth the chart supports, with what each needs (rolesAnywhere's Certificate needs cert-manager's CRDs to be validated). */
+export const chartCombinations: ReadonlyArray<{ readonly name: string; readonly sets: readonly string[] }> = [
+  ...["cronjob", "controller"].flatMap((mode) =>
+    [
+      { auth: "none", extra: [] },
+      { auth: "irsa", extra: ["aws.roleArn=arn:aws:iam::111122223333:role/ecr-public-creds-helper"] },
+      { auth: "podIdentity", extra: [] },
+      { auth: "oidcFederation", extra: ["aws.roleArn=arn:aws:iam::111122223333:role/ecr-public-creds-helper"] },
+      { auth: "staticKeys", extra: ["aws.existingSecret=aws-credentials"] },
+    ].map(({ auth, extra }) => ({ name: `${mode}/${auth}`, sets: [`mode=${mode}`, `aws.auth=${auth}`, ...extra] })),
+  ),
+  ...rolesAnywhereCombinations,
+];
 
 /** Every overlay directory under deploy/overlays, so a new one is tested without a list to update. */
 export function overlayNames(): string[] {

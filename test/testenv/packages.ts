@@ -17,6 +17,8 @@ const required = {
   prometheus: "/usr/bin/promtool",
   // actionlint checks the workflows' run: scripts with it.
   shellcheck: "/usr/bin/shellcheck",
+  // docs/install.md's Roles Anywhere commands read AWS's JSON answers with it, and its test runs them as written.
+  jq: "/usr/bin/jq",
 } as const;
 
 export function missingPackages(): string[] {

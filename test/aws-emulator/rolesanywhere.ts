@@ -248,7 +248,7 @@ export function handleCreateSession(state: EmulatorState, req: ReceivedRequest):
     checkTrust(verified, trust, nowMs);
     if (!trust.roleArns.includes(params.roleArn)) throw new Refusal(403, 'AccessDeniedException', `Unable to assume role ${params.roleArn}.`);
 
-    const creds = state.issueTemporaryCredentials('rolesanywhere', params.durationSeconds ?? 3600);
+    const creds = state.issueTemporaryCredentials('rolesanywhere', trust.sessionSecondsOverride ?? params.durationSeconds ?? 3600);
     call.accepted = true;
     call.accessKeyId = creds.accessKeyId;
     state.recordRolesAnywhere(call);

@@ -51,6 +51,7 @@ const patchSchema = z.strictObject({
         caCertificates: z.string().includes('-----BEGIN CERTIFICATE-----'),
         profileArn: z.string().regex(/^arn:[a-z-]+:rolesanywhere:[a-z0-9-]+:\d{12}:profile\/[\w-]+$/),
         roleArns: z.array(z.string().min(1)),
+        sessionSecondsOverride: z.number().int().min(1).max(43200).optional(),
       }),
     )
     .optional(),

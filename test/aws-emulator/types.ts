@@ -47,6 +47,11 @@ export interface RolesAnywhereTrust {
   profileArn: string;
   /** Roles the profile lists and whose trust policies let Roles Anywhere assume them; others are denied. */
   roleArns: string[];
+  /**
+   * Test-only: sessions last this many seconds whatever durationSeconds asks, even below the
+   * API's 900, so a running controller refreshes its credentials within a test.
+   */
+  sessionSecondsOverride?: number;
 }
 
 /** What POST /_emulator/config and configure() accept: any subset, fault may be partial too. */

@@ -52,17 +52,20 @@ export async function run(config: Config, io: CommandIO, shutdown: AbortSignal):
   if (!settings) throw new Error("internal: run without controller settings");
   const { log } = io;
   const kc = loadKubeConfig(config.kube);
-  const core = coreApi(kc);
-  const metrics = createMetrics();
   const clock = systemClock;
   const elector = electorFor(kc, settings, clock, log);
+  const mayWrite = (): boolean => elector?.stillLeading() ?? true;
+  // Every write the controller makes is asked again as it leaves, after its last await: the
+  // reconcile's own check can be stale when the process wakes from a pause (SIGSTOP).
+  const core = coreApi(kc, { mayWrite });
+  const metrics = createMetrics();
   const controller = assembleController({
     kc,
     core,
     settings: { ...config, ...settings },
     tokenSource: tokenSourceFor(config),
     events: new EventRecorder(core, log, clock),
-    mayWrite: () => elector?.stillLeading() ?? true,
+    mayWrite,
     clock,
     log,
     metrics,

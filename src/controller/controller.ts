@@ -11,6 +11,7 @@ import { describeOutcome, failureEvent, worthRetrying, writeMetricLabel, type Ev
 import { desiredStateFrom } from "../domain/sync-plan.ts";
 import type { RegistryToken } from "../domain/types.ts";
 import { toNamespaceInfo, toObservedSecret, toObservedServiceAccount } from "../kube/convert.ts";
+import { classifyKubeError, KubeErrorKind } from "../kube/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { Clock } from "../util/clock.ts";
@@ -172,7 +173,12 @@ export class Controller {
         return;
       case "prune": {
         if (!this.#mayWrite(namespace)) return;
-        await writer.prune(namespace, decision);
+        try {
+          await writer.prune(namespace, decision);
+        } catch (error) {
+          if (classifyKubeError(error) === KubeErrorKind.notLeading) return this.#notWritten(namespace);
+          throw error;
+        }
         const cleaned = decision.serviceAccounts.map((sa) => sa.name);
         log.info(
           { namespace, serviceAccountsCleaned: cleaned },
@@ -183,6 +189,8 @@ export class Controller {
       case "apply": {
         if (!desired || !held || !this.#mayWrite(namespace)) return;
         const outcome = await writer.apply(decision.plan, desired, held.token);
+        // The lead was lost between the check above and a request leaving (the client asks again).
+        if (outcome.error?.kind === KubeErrorKind.notLeading) return this.#notWritten(namespace);
         const label = writeMetricLabel(outcome);
         if (label) metrics.secretsWritten.inc({ outcome: label });
         for (const entry of describeOutcome(outcome, { failSafe: held.failSafe })) log[entry.level](entry.fields, entry.message);
@@ -196,7 +204,11 @@ export class Controller {
 
   #mayWrite(namespace: string): boolean {
     if (this.#parts.mayWrite()) return true;
-    this.#parts.log.debug({ namespace }, `namespace ${namespace}: not written, this replica no longer leads`);
+    this.#notWritten(namespace);
     return false;
+  }
+
+  #notWritten(namespace: string): void {
+    this.#parts.log.debug({ namespace }, `namespace ${namespace}: not written, this replica no longer leads`);
   }
 }

@@ -15,7 +15,7 @@ import { formatDuration } from "../domain/duration.ts";
 import { classifyKubeError, kubeErrorMessage, KubeErrorKind } from "../kube/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Clock, Timer } from "../util/clock.ts";
-import { LeaseClient, leaseRecord, micro, withinBound, type LeaseRecord } from "./lease-client.ts";
+import { LeaseCallTimeout, LeaseClient, leaseRecord, micro, withinBound, type LeaseRecord } from "./lease-client.ts";
 import { leaseProblem, ProblemLog, type LeaseProblem } from "./lease-problems.ts";
 
 export { LeaseProblemKind, type LeaseProblem } from "./lease-problems.ts";
@@ -211,6 +211,11 @@ export class LeaderElector {
   async #acquireOrRenew(startedAt: number, signal: AbortSignal): Promise<Attempt> {
     const lease = await this.#lease.read(signal);
     signal.throwIfAborted();
+    // A process woken from a pause (SIGSTOP, a frozen VM) with this answer already waiting
+    // handles it before any timer runs, so neither the bound's timer nor the renew deadline's
+    // has fired yet: ask the clock. Past either, writing would act on a stale read.
+    if (this.#clock.now() - startedAt >= this.#options.retryPeriodMs) throw new LeaseCallTimeout(this.#options.retryPeriodMs);
+    if (this.#phase === "leading" && !this.stillLeading()) return { outcome: "failed", problem: undefined };
     if (lease) {
       const record = leaseRecord(lease);
       this.#observe(record);

@@ -23,6 +23,22 @@ export class KubeRequestTimeout extends Error {
   }
 }
 
+/**
+ * A write not sent because this replica may no longer write (it no longer holds the leader
+ * Lease). Checked as the last step before a request leaves, after every await on the way
+ * (authentication, an earlier call of the same reconcile): a process woken from a pause handles
+ * waiting answers before any timer runs, so a check made earlier may be stale by then.
+ */
+export class NotLeading extends Error {
+  override readonly name = "NotLeading";
+
+  constructor() {
+    super("not sent: this replica no longer holds the leader Lease");
+  }
+}
+
+const writeMethods: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
@@ -40,11 +56,15 @@ async function readWhole(response: ResponseContext): Promise<ResponseContext> {
   return new ResponseContext(response.httpStatusCode, response.headers, new SelfDecodingBody(Promise.resolve(Buffer.from(text, "utf8"))));
 }
 
-/** client-node's own fetch, with each non-watch request aborted after `timeoutMs` on `clock`. */
-export function boundedHttpLibrary(clock: Clock, timeoutMs: number = kubeRequestTimeoutMs): HttpLibrary {
+/**
+ * client-node's own fetch, with each non-watch request aborted after `timeoutMs` on `clock`,
+ * and each write refused (NotLeading) unless `mayWrite()` says yes at the moment it leaves.
+ */
+export function boundedHttpLibrary(clock: Clock, timeoutMs: number = kubeRequestTimeoutMs, mayWrite?: () => boolean): HttpLibrary {
   const fetching = new IsomorphicFetchHttpLibrary();
   return wrapHttpLibrary({
     async send(request) {
+      if (mayWrite && writeMethods.has(String(request.getHttpMethod())) && !mayWrite()) throw new NotLeading();
       if (isWatch(request)) return fetching.send(request).toPromise();
       const deadline = new AbortController();
       const timer = clock.schedule(timeoutMs, () => deadline.abort(new KubeRequestTimeout(timeoutMs)));

@@ -46,6 +46,8 @@ export interface KubeClientOptions {
   readonly execTimeoutMs?: number | undefined;
   /** The clock both deadlines run on; default systemClock. */
   readonly clock?: Clock | undefined;
+  /** Asked as each write leaves; when it says no, the write fails with NotLeading unsent (run's leader election). */
+  readonly mayWrite?: (() => boolean) | undefined;
 }
 
 export function loadKubeConfig(kube: KubeTarget, options: KubeClientOptions = {}): KubeConfig {
@@ -116,7 +118,7 @@ export function apiClient<T>(kc: KubeConfig, api: ApiConstructor<T>, options: Ku
     createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: new SharedConnectionAuth(kc) },
-      httpApi: boundedHttpLibrary(options.clock ?? systemClock, options.requestTimeoutMs ?? kubeRequestTimeoutMs),
+      httpApi: boundedHttpLibrary(options.clock ?? systemClock, options.requestTimeoutMs ?? kubeRequestTimeoutMs, options.mayWrite),
       middleware: [setHeaderMiddleware("User-Agent", `ecr-public-creds-helper/${version}`)],
     }),
   );

@@ -16,6 +16,8 @@ export const KubeErrorKind = {
   untrustedCertificate: "untrusted-certificate",
   /** 422 "field is immutable": an `immutable: true` secret, or a type that cannot change. */
   immutable: "immutable",
+  /** Not sent: this replica no longer leads (bounded-fetch.ts NotLeading). */
+  notLeading: "not-leading",
   other: "other",
 } as const;
 export type KubeErrorKind = (typeof KubeErrorKind)[keyof typeof KubeErrorKind];
@@ -81,6 +83,7 @@ function refusesChange(error: ApiException<unknown>): boolean {
 export function classifyKubeError(error: unknown): KubeErrorKind {
   if (error instanceof ApiException) return refusesChange(error) ? KubeErrorKind.immutable : classifyStatus(error.code);
   if (certificateCode(error)) return KubeErrorKind.untrustedCertificate;
+  if (ownError(error)?.name === "NotLeading") return KubeErrorKind.notLeading;
   const code = networkCode(error);
   if (code && unreachableCodes.has(code)) return KubeErrorKind.unreachable;
   return code ? KubeErrorKind.transient : KubeErrorKind.other;
@@ -112,7 +115,7 @@ function describe(error: unknown): string {
   return error instanceof Error ? withCause(error) : firstLine(String(error));
 }
 
-const ownErrorNames: ReadonlySet<string> = new Set(["KubeRequestTimeout", "ExecPluginError"]);
+const ownErrorNames: ReadonlySet<string> = new Set(["KubeRequestTimeout", "ExecPluginError", "NotLeading"]);
 
 function ownError(error: unknown): Error | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -184,6 +187,8 @@ export function kubeErrorHint(kind: KubeErrorKind): string {
       return "the API server rejected the object as invalid; please report this";
     case KubeErrorKind.immutable:
       return "it cannot be changed in place (immutable: true, or a type that cannot change): delete it so that it is re-created";
+    case KubeErrorKind.notLeading:
+      return "another replica leads now and writes instead";
     case KubeErrorKind.unreachable:
     case KubeErrorKind.other:
       return "check --kubeconfig/--context and that the API server is up";

@@ -7,7 +7,7 @@ import type { Logger } from "../observability/logger.ts";
 import { scrub } from "../observability/redact.ts";
 import type { Clock } from "../util/clock.ts";
 import { RecentlySeen } from "../util/recently-seen.ts";
-import { kubeErrorMessage } from "./errors.ts";
+import { classifyKubeError, KubeErrorKind, kubeErrorMessage } from "./errors.ts";
 
 export interface InvolvedObject {
   readonly kind: string;
@@ -51,6 +51,8 @@ export class EventRecorder {
       if (!this.#recent.markIfNew(`${namespace}/${involved.kind}/${involved.name}/${type}/${reason}/${scrubbed}`)) return;
       await this.#create(namespace, involved, type, reason, scrubbed);
     } catch (error) {
+      // A replica that lost the lead records nothing; that is not worth a warning.
+      if (classifyKubeError(error) === KubeErrorKind.notLeading) return;
       this.#log.warn({ namespace, reason }, `could not record event ${reason} in ${namespace}: ${kubeErrorMessage(error)}`);
     }
   }

@@ -37,7 +37,10 @@ interface Fixture {
   leading: boolean;
 }
 
-function fixture(prefix: string, options: { prune?: boolean; held?: HeldToken | undefined; pod?: { name: string; namespace: string } } = {}): Fixture {
+function fixture(
+  prefix: string,
+  options: { prune?: boolean; held?: HeldToken | undefined; pod?: { name: string; namespace: string }; writeGate?: () => boolean } = {},
+): Fixture {
   const clock = new FakeClock(Date.parse("2026-03-01T00:00:00Z"));
   const expiresAt = new Date(clock.now() + 12 * 3_600_000);
   const held =
@@ -74,12 +77,14 @@ function fixture(prefix: string, options: { prune?: boolean; held?: HeldToken | 
     calls: () =>
       ourCallsSince(mark).map((e) => `${e.verb} ${e.objectRef?.resource} ${e.objectRef?.namespace}/${e.verb === "create" ? "" : (e.objectRef?.name ?? "")}`),
   };
+  // As run builds it: the client itself asks the gate as each write leaves.
+  const client = options.writeGate ? coreApi(kubeConfig(), { mayWrite: options.writeGate }) : core;
   const controller = new Controller({
     caches: { namespaces, secrets, serviceAccounts },
     tokens: { current: held },
     enqueue: (key) => queued.push(key),
-    writer: kubeWriter(core, clock),
-    events: new EventRecorder(core, logs.log, clock),
+    writer: kubeWriter(client, clock),
+    events: new EventRecorder(client, logs.log, clock),
     mayWrite: () => f.leading,
     settings,
     clock,
@@ -198,6 +203,40 @@ describe("controller: one key against seeded caches", () => {
     f.leading = false;
     await f.controller.reconcile(ns);
     assert.deepEqual(f.calls(), []);
+  });
+
+  test("the lead lost after the reconcile's check, before the write left: the client sends nothing, quietly, and nothing is retried", async () => {
+    const prefix = uniqueName("ctl-gate");
+    let clientMayWrite = true;
+    const f = fixture(prefix, { writeGate: () => clientMayWrite, prune: true });
+    const ns = `${prefix}-a`;
+    await seedNamespace(f, ns);
+    clientMayWrite = false; // the reconcile's own check (f.leading) still says yes
+    await f.controller.reconcile(ns); // resolves: no ReconcileError, so the queue does not retry
+    assert.deepEqual(f.calls(), []);
+    assert.equal(await readSecret(admin, ns), undefined);
+    assert.deepEqual(f.logs.messages(40), [], "no WARN or ERROR for a write a former leader did not send");
+    assert.ok(f.logs.messages().includes(`namespace ${ns}: not written, this replica no longer leads`));
+    const written = await f.metrics.secretsWritten.get();
+    assert.equal(
+      written.values.find((v) => v.labels["outcome"] === "failed"),
+      undefined,
+    );
+
+    // The prune path too: written while leading, then a controller that no longer selects it.
+    clientMayWrite = true;
+    await f.controller.reconcile(ns);
+    assert.ok(await readSecret(admin, ns));
+    let pruneMayWrite = true;
+    const optOut = fixture(`${prefix}-other`, { prune: true, writeGate: () => pruneMayWrite });
+    optOut.namespaces.put(await admin.readNamespace({ name: ns }));
+    optOut.controller.observeNamespace(optOut.namespaces.get(ns) as V1Namespace);
+    await reseedFromServer(optOut, ns);
+    pruneMayWrite = false;
+    await optOut.controller.reconcile(ns);
+    assert.deepEqual(optOut.calls(), []);
+    assert.ok(await readSecret(admin, ns), "our secret is still there");
+    assert.deepEqual(optOut.logs.messages(40), []);
   });
 
   test("a failed write is an error to retry: counted, logged, no Event for a transient kind", async () => {

@@ -374,6 +374,44 @@ test("a paused leader knows it lost the lead the moment it wakes, before any ren
   await b.ended;
 });
 
+test("a leader woken from a pause with its renewal's read answer already waiting writes nothing, though no timer has run yet", async () => {
+  // The process was stopped while its renewal's GET was answered (holder: a); meanwhile b took
+  // the Lease over. On waking, Node handles the waiting answer before any timer: only the clock
+  // can tell that the attempt and the lead are over. (Seen once for real, on one core: a late
+  // PUT of the Lease, refused with a conflict, in the paused-leader fault test's audit log.)
+  const ns = await namespace();
+  const controlled = new ControlledLeaseApi();
+  const clock = new PausableClock(start, 0);
+  const a = campaign({ identity: "a", namespace: ns, clock, api: controlled.api });
+  await leads(a);
+  const answer = controlled.holdAnswer("GET");
+  const attempts = a.elector.status().attempts;
+  void clock.advance(timing.retryPeriodMs); // the renewal starts; its read reaches the API server
+  await answer.arrived;
+  clock.pause(5_000); // as SIGSTOP: time moves on, no timer runs
+
+  const b = campaign({ identity: "b", namespace: ns, clock: new FakeClock(start + 50_000, 0) });
+  await attempted(b, 1);
+  for (let i = 0; i < 5 && !b.elector.stillLeading(); i++) await nextAttempt(b);
+  await leads(b);
+  const before = await readLease(ns);
+
+  let putSent = false;
+  const put = controlled.holdRequest("PUT");
+  void put.arrived.then(() => (putSent = true));
+  answer.release(); // as SIGCONT: the answer is handled first
+  await attempted(a, attempts + 1);
+  assert.equal(putSent, false, "a sent a write of the Lease after waking");
+  assert.equal(a.elector.stillLeading(), false);
+  put.release();
+
+  await clock.resume();
+  assert.deepEqual(await a.ended, { reason: "lost" });
+  assert.equal((await readLease(ns)).metadata?.resourceVersion, before.metadata?.resourceVersion, "the Lease is as b left it");
+  b.elector.stop();
+  await b.ended;
+});
+
 test("stop hands the Lease back once the work has stopped, and a standby takes it at its next attempt", async () => {
   const ns = await namespace();
   const a = campaign({ identity: "a", namespace: ns, slowShutdown: true });

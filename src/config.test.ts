@@ -120,9 +120,33 @@ describe("parseConfig: other options", () => {
         output: "table",
         controller: undefined,
         rolesAnywhere: undefined,
+        awsEnvironment: { staticKeys: false, profile: undefined, webIdentity: undefined, containerCredentials: undefined },
       },
     );
     assert.ok(Object.isFrozen(config));
+  });
+
+  test("the AWS SDK's credential variables, as facts without the secret", () => {
+    const env = {
+      AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "the-secret-half",
+      AWS_PROFILE: " ci ",
+      AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/r",
+      AWS_WEB_IDENTITY_TOKEN_FILE: "/var/run/token",
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://169.254.170.23/v1/credentials",
+    };
+    const { awsEnvironment } = parseConfig(["doctor", "-A"], env);
+    assert.deepEqual(awsEnvironment, {
+      staticKeys: true,
+      profile: "ci",
+      webIdentity: { roleArn: "arn:aws:iam::123456789012:role/r", tokenFile: "/var/run/token" },
+      containerCredentials: { uri: "http://169.254.170.23/v1/credentials", relative: false },
+    });
+    assert.ok(!JSON.stringify(awsEnvironment).includes("the-secret-half"));
+    const half = parseConfig(["doctor", "-A"], { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/r", AWS_PROFILE: "" });
+    assert.deepEqual(half.awsEnvironment, { staticKeys: false, profile: undefined, webIdentity: undefined, containerCredentials: undefined });
+    const ecs = parseConfig(["doctor", "-A"], { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/x", AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://a" });
+    assert.deepEqual(ecs.awsEnvironment.containerCredentials, { uri: "/v2/credentials/x", relative: true });
   });
 
   test("every command is accepted", () => {

@@ -13,6 +13,7 @@ import { commandNames, fallbacks, misplacedFlag, optionsOf, type CommandName, ty
 import { ControllerConfigError, controllerSchema, toControllerConfig, type ControllerConfig } from "./config/controller.ts";
 import { RolesAnywhereConfigError, rolesAnywhereSchema, toRolesAnywhereSettings } from "./config/roles-anywhere.ts";
 import type { RolesAnywhereSettings } from "./domain/roles-anywhere.ts";
+import type { AwsEnvironment } from "./domain/aws-identity.ts";
 
 export type { CommandName } from "./config/options.ts";
 
@@ -39,6 +40,8 @@ export interface Config {
   readonly controller: ControllerConfig | undefined;
   /** IAM Roles Anywhere as the AWS identity; undefined: the SDK's default chain. Only for commands that ask AWS. */
   readonly rolesAnywhere: RolesAnywhereSettings | undefined;
+  /** Which of the SDK's credential variables are set (names and paths, no secret): doctor names the identity from it. */
+  readonly awsEnvironment: AwsEnvironment;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -113,7 +116,7 @@ function toConfig(
   raw: z.infer<typeof rawSchema>,
   controller: ControllerConfig | undefined,
   stderrIsTty: boolean,
-): Omit<Config, "rolesAnywhere"> {
+): Omit<Config, "rolesAnywhere" | "awsEnvironment"> {
   const include = list(raw.namespaces);
   if (raw.namespaces !== undefined && include.length === 0 && !raw.allNamespaces) {
     throw new ConfigError("TARGET_NAMESPACES / --namespaces is empty: list at least one namespace, or use --all-namespaces");
@@ -242,7 +245,26 @@ export function parseConfig(args: readonly string[], env: Env, stderrIsTty = fal
   }
   if (chosen.command === "doctor" && parsed.data.output === "wide") throw new ConfigError("--output: doctor prints table, json or yaml");
   const rolesAnywhere = rolesAnywhereFrom(chosen.command, chosen.options, env);
-  return Object.freeze({ ...toConfig(chosen.command, parsed.data, controller, stderrIsTty), rolesAnywhere });
+  return Object.freeze({ ...toConfig(chosen.command, parsed.data, controller, stderrIsTty), rolesAnywhere, awsEnvironment: awsEnvironmentFrom(env) });
+}
+
+/** The AWS SDK's credential variables, as facts: whether keys are set, never their values. */
+function awsEnvironmentFrom(env: Env): AwsEnvironment {
+  const set = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const roleArn = set("AWS_ROLE_ARN");
+  const tokenFile = set("AWS_WEB_IDENTITY_TOKEN_FILE");
+  const fullUri = set("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  const relativeUri = set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  return Object.freeze({
+    staticKeys: set("AWS_ACCESS_KEY_ID") !== undefined && set("AWS_SECRET_ACCESS_KEY") !== undefined,
+    profile: set("AWS_PROFILE"),
+    webIdentity: roleArn && tokenFile ? { roleArn, tokenFile } : undefined,
+    // The SDK tries the relative URI (ECS) first.
+    containerCredentials: relativeUri ? { uri: relativeUri, relative: true } : fullUri ? { uri: fullUri, relative: false } : undefined,
+  });
 }
 
 /** The Roles Anywhere settings of a command that asks AWS; status never does, so it has none. */

@@ -5,6 +5,7 @@
 // names the file and never its contents.
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { oneLineName, type CertificateFacts } from "../domain/certificate-expiry.ts";
 import { signingAlgorithmFor } from "./roles-anywhere-signing.ts";
 
 export interface CertificateIdentity {
@@ -91,4 +92,26 @@ export async function loadCertificateIdentity(
     throw new CertificateProblem(`the certificate in ${files.certificateFile} has expired: valid until ${certificate.validToDate.toISOString()}`);
   }
   return { certificate, chain, privateKey };
+}
+
+/** The public facts of a certificate read from `file`, for doctor, the metric and the Event. */
+export function certificateFacts(file: string, certificate: X509Certificate): CertificateFacts {
+  return {
+    file,
+    subject: oneLineName(certificate.subject),
+    issuer: oneLineName(certificate.issuer),
+    serial: certificate.serialNumber,
+    validFrom: certificate.validFromDate,
+    validTo: certificate.validToDate,
+  };
+}
+
+/**
+ * The first certificate of the file, without the key and without judging its dates: doctor
+ * shows an expired or not yet valid certificate's facts and says what is wrong with them.
+ */
+export async function readCertificateFacts(file: string): Promise<CertificateFacts> {
+  const [certificate] = parseCertificates(file, await readPem(file, "certificate"));
+  if (!certificate) throw new CertificateProblem(`${file} holds no PEM certificate`);
+  return certificateFacts(file, certificate);
 }

@@ -23,6 +23,9 @@ import { Deadline, endSoonIfStuck } from "./deadline.ts";
 import type { CommandIO } from "./sync.ts";
 import { tokenSourceFor } from "./token-source.ts";
 import { systemClock } from "../util/clock.ts";
+import { awsIdentitySource } from "../domain/aws-identity.ts";
+import { certificateCheck } from "../domain/certificate-expiry.ts";
+import { CertificateProblem, readCertificateFacts } from "../aws/roles-anywhere-certificate.ts";
 
 function accessQuestions(config: Config, sampleNamespace: string | undefined): AccessQuestion[] {
   const name = config.secretName;
@@ -105,6 +108,11 @@ async function checkAll(config: Config, io: CommandIO, deadline: Deadline, step:
     inArea("rbac")({ ok: allowed, line: `RBAC: may ${describeAccess(question)}${allowed ? "" : " — no; apply deploy/base/rbac.yaml or the chart's RBAC"}` });
   }
 
+  // Which identity the token request below acts as; for Roles Anywhere, the certificate's
+  // public facts and dates (its key is not read here; the token request checks that it fits).
+  say({ area: "aws", ok: true, message: `AWS identity: ${awsIdentitySource(config.awsEnvironment, config.rolesAnywhere).description}` });
+  if (config.rolesAnywhere) say(await rolesAnywhereCertificate(config.rolesAnywhere.certificateFile));
+
   step.now = "AWS (token request)";
   const aws = inArea("aws");
   try {
@@ -121,12 +129,23 @@ async function checkAll(config: Config, io: CommandIO, deadline: Deadline, step:
   return finish(config, io, checks, stuck);
 }
 
+async function rolesAnywhereCertificate(file: string): Promise<DoctorCheck> {
+  try {
+    return certificateCheck(await readCertificateFacts(file), new Date(systemClock.now()));
+  } catch (error) {
+    if (error instanceof CertificateProblem) return { area: "aws", ok: false, message: `Roles Anywhere: ${error.message}` };
+    throw error;
+  }
+}
+
 /** Prints the pods table, or the whole document; logs the summary; the exit code. */
 function finish(config: Config, io: CommandIO, checks: readonly DoctorCheck[], stuck: readonly PullDiagnosis[]): ExitCode {
   const document = renderDocument(config.output, doctorReport(checks, stuck));
   if (document !== undefined) io.out.write(document);
   else if (stuck.length > 0) io.out.write(`\n${renderTable(podsHeader, stuck.map(podRow))}`);
   const failed = checks.filter((c) => !c.ok).length;
-  io.log.info(failed === 0 ? "doctor: all checks passed" : `doctor: ${failed} of ${checks.length} checks failed`);
+  const warned = checks.filter((c) => c.ok && c.warning).length;
+  const warnings = warned === 0 ? "" : warned === 1 ? ", 1 with a warning" : `, ${warned} with a warning`;
+  io.log.info(failed === 0 ? `doctor: all checks passed${warnings}` : `doctor: ${failed} of ${checks.length} checks failed${warnings}`);
   return failed === 0 && stuck.length === 0 ? ExitCode.ok : ExitCode.attention;
 }

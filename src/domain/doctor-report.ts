@@ -1,4 +1,4 @@
-// What `doctor` prints: one line per check ("ok" or "FAIL"), then the pods stuck pulling from
+// What `doctor` prints: one line per check ("ok", "warn" or "FAIL"), then the pods stuck pulling from
 // an ECR registry as a table; or, with -o json|yaml, the same as one document. Built only from
 // check lines and diagnoses, which hold no credential.
 import type { PullDiagnosis } from "./pull-diagnosis.ts";
@@ -9,6 +9,8 @@ export type CheckArea = "kubernetes" | "namespaces" | "rbac" | "aws" | "pods";
 export interface DoctorCheck {
   readonly area: CheckArea;
   readonly ok: boolean;
+  /** Passes, but needs attention soon (a certificate near its end): "warn" in the table; ok stays true. */
+  readonly warning?: true;
   readonly message: string;
 }
 
@@ -27,7 +29,7 @@ export function doctorReport(checks: readonly DoctorCheck[], pods: readonly Pull
 }
 
 export function checkLine(check: DoctorCheck): string {
-  return `${check.ok ? "ok  " : "FAIL"}  ${check.message}\n`;
+  return `${check.ok ? (check.warning ? "warn" : "ok  ") : "FAIL"}  ${check.message}\n`;
 }
 
 export const podsHeader = ["NAMESPACE/POD", "IMAGE", "CAUSE", "FIX"] as const;

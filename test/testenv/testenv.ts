@@ -211,6 +211,9 @@ async function writeClientFiles(state: TestenvState, pki: Pki): Promise<void> {
     AWS_ENDPOINT_URL_ECR_PUBLIC: state.emulatorUrl,
     AWS_ENDPOINT_URL_ECR: state.emulatorUrl,
     AWS_ENDPOINT_URL_STS: state.emulatorUrl,
+    // Roles Anywhere's CreateSession: with --roles-anywhere-* and a trust anchor configured on
+    // the emulator (/_emulator/config), `source .testenv/env` is enough to try it by hand.
+    AWS_ENDPOINT_URL_ROLESANYWHERE: state.emulatorUrl,
     AWS_ACCESS_KEY_ID: awsKeys.accessKeyId,
     AWS_SECRET_ACCESS_KEY: awsKeys.secretAccessKey,
     // Not us-east-1 on purpose: ECR Public must be asked in us-east-1 whatever this says.

@@ -1,0 +1,3 @@
+module ecr-public-creds-helper/bench/floor
+
+go 1.26

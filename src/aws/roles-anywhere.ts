@@ -12,7 +12,8 @@ import { registerSecret } from "../observability/redact.ts";
 import { backoffDelay } from "../util/backoff.ts";
 import { systemClock, type Clock } from "../util/clock.ts";
 import { awsMaxAttempts, awsRequestTimeoutMs, type AwsCallOptions } from "./bounds.ts";
-import { CertificateProblem, loadCertificateIdentity, type CertificateIdentity } from "./roles-anywhere-certificate.ts";
+import type { CertificateFacts } from "../domain/certificate-expiry.ts";
+import { CertificateProblem, certificateFacts, loadCertificateIdentity, type CertificateIdentity } from "./roles-anywhere-certificate.ts";
 import { signCreateSession } from "./roles-anywhere-signing.ts";
 import { TokenFailureReason, TokenUnavailableError } from "./token-source.ts";
 
@@ -24,6 +25,8 @@ const maxResponseBytes = 1024 * 1024;
 export interface RolesAnywhereOptions extends AwsCallOptions {
   /** Decides when cached credentials are stale and whether the certificate is valid; systemClock when not given. */
   readonly clock?: Clock;
+  /** Told the public facts of each certificate read for a refresh (the controller's expiry metric and Event). */
+  readonly onCertificate?: (facts: CertificateFacts) => void;
 }
 
 export interface RolesAnywhereSession extends AwsCredentialIdentity {
@@ -66,6 +69,7 @@ async function createSession(settings: RolesAnywhereSettings, options: RolesAnyw
     }
     throw error;
   }
+  options.onCertificate?.(certificateFacts(settings.certificateFile, identity.certificate));
   const maxAttempts = options.maxAttempts ?? awsMaxAttempts;
   const timeoutMs = options.requestTimeoutMs ?? awsRequestTimeoutMs;
   for (let attempt = 1; ; attempt++) {

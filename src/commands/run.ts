@@ -4,6 +4,7 @@ import { CoordinationV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Config } from "../config.ts";
 import type { ControllerConfig } from "../config/controller.ts";
 import { assembleController, type ControllerRuntime } from "../controller/assemble.ts";
+import { watchCertificateExpiry } from "../controller/certificate-watch.ts";
 import { LeaderElector } from "../controller/leader-election.ts";
 import { ExitCode } from "../domain/outcome.ts";
 import { apiClient, coreApi, loadKubeConfig } from "../kube/client.ts";
@@ -59,12 +60,15 @@ export async function run(config: Config, io: CommandIO, shutdown: AbortSignal):
   // reconcile's own check can be stale when the process wakes from a pause (SIGSTOP).
   const core = coreApi(kc, { mayWrite });
   const metrics = createMetrics();
+  const events = new EventRecorder(core, log, clock);
+  // With Roles Anywhere, each refresh's certificate feeds the expiry metric and Event.
+  const onCertificate = watchCertificateExpiry({ metrics, events, pod: settings.pod, clock, log });
   const controller = assembleController({
     kc,
     core,
     settings: { ...config, ...settings },
-    tokenSource: tokenSourceFor(config),
-    events: new EventRecorder(core, log, clock),
+    tokenSource: tokenSourceFor(config, { clock, onCertificate }),
+    events,
     mayWrite,
     clock,
     log,

@@ -4,12 +4,13 @@
 import type { Config } from "../config.ts";
 import { ecrPrivateTokenSource } from "../aws/ecr-private.ts";
 import { ecrPublicTokenSource } from "../aws/ecr-public.ts";
-import { rolesAnywhereCredentials } from "../aws/roles-anywhere.ts";
+import { rolesAnywhereCredentials, type RolesAnywhereOptions } from "../aws/roles-anywhere.ts";
 import { combineTokenSources, type TokenSource } from "../aws/token-source.ts";
 
-export function tokenSourceFor(config: Config): TokenSource {
+/** `rolesAnywhere`: the provider's clock and its onCertificate (run watches the certificate's expiry). */
+export function tokenSourceFor(config: Config, rolesAnywhere: RolesAnywhereOptions = {}): TokenSource {
   // One provider for both clients: one CreateSession serves ECR Public and private ECR.
-  const credentials = config.rolesAnywhere ? rolesAnywhereCredentials(config.rolesAnywhere) : undefined;
+  const credentials = config.rolesAnywhere ? rolesAnywhereCredentials(config.rolesAnywhere, rolesAnywhere) : undefined;
   const sources = [ecrPublicTokenSource({ dualStack: config.ecrPublicDualStack, credentials })];
   if (config.ecrRegistries.length > 0) sources.push(ecrPrivateTokenSource(config.ecrRegistries, { credentials }));
   return sources.length === 1 ? (sources[0] as TokenSource) : combineTokenSources(sources);

@@ -15,6 +15,8 @@ export interface Metrics {
   readonly awsCallDuration: Histogram<"outcome">;
   readonly leader: Gauge;
   readonly failSafeActive: Gauge;
+  /** Registered on the registry only once a Roles Anywhere certificate was read: no series without one. */
+  readonly rolesAnywhereCertificateExpiry: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -58,6 +60,11 @@ export function createMetrics(): Metrics {
       name: `${metricPrefix}fail_safe_active`,
       help: "1 while secrets hold no credentials because no valid token could be had.",
       registers,
+    }),
+    rolesAnywhereCertificateExpiry: new Gauge({
+      name: `${metricPrefix}roles_anywhere_certificate_expiry_timestamp_seconds`,
+      help: "Unix time the IAM Roles Anywhere certificate read at the last credential refresh expires.",
+      registers: [],
     }),
   };
 }

@@ -2,11 +2,9 @@
 // argv -> command. The only place that sets the process exit code.
 import { ConfigError, EarlyExit, loadConfig, type Config } from "./config.ts";
 import { ExitCode } from "./domain/outcome.ts";
-import { run } from "./commands/run.ts";
-import { status } from "./commands/status.ts";
-import { doctor } from "./commands/doctor.ts";
-import { sync, type CommandIO } from "./commands/sync.ts";
-import { KubeConfigError } from "./kube/client.ts";
+// Each command is imported when it runs (docs/adr/0010-sync-cost.md): a `sync` never evaluates
+// the controller, its metrics registry or leader election, and `--version` none of them.
+import type { CommandIO } from "./commands/sync.ts";
 import { createLogger } from "./observability/logger.ts";
 import { scrub } from "./observability/redact.ts";
 import { StatusLine } from "./observability/status-line.ts";
@@ -78,15 +76,17 @@ async function main(): Promise<number> {
   try {
     switch (config.command) {
       case "sync":
-        return await sync(config, io);
+        return await (await import("./commands/sync.ts")).sync(config, io);
       case "run":
-        return await run(config, io, shutdownSignal(log));
+        return await (await import("./commands/run.ts")).run(config, io, shutdownSignal(log));
       case "status":
-        return await status(config, io);
+        return await (await import("./commands/status.ts")).status(config, io);
       case "doctor":
-        return await doctor(config, io);
+        return await (await import("./commands/doctor.ts")).doctor(config, io);
     }
   } catch (error) {
+    // Every command has loaded the Kubernetes client before it can throw this.
+    const { KubeConfigError } = await import("./kube/client.ts");
     if (error instanceof KubeConfigError) {
       log.error(error.message);
       return ExitCode.usage;

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ensureGoTool, type GoTool } from "../test/support/go-tool.ts";
@@ -80,7 +80,8 @@ export interface Client {
 
 /** Runs the client once under the measure tool; fails on a non-zero exit. */
 export async function measureRun(measureTool: string, auditLog: string, client: Client): Promise<Cost> {
-  const out = join(await mkdtemp(join(tmpdir(), "ecr-bench-run-")), "cost.json");
+  const dir = await mkdtemp(join(tmpdir(), "ecr-bench-run-"));
+  const out = join(dir, "cost.json");
   const mark = size(auditLog);
   let stderr = "";
   const code = await new Promise<number | null>((resolveRun, reject) => {
@@ -93,6 +94,7 @@ export async function measureRun(measureTool: string, auditLog: string, client: 
   });
   if (code !== 0) throw new Error(`${client.argv.join(" ")} exited ${code}: ${stderr.slice(-2000)}`);
   const raw = JSON.parse(readFileSync(out, "utf8")) as { wallMs: number; userMs: number; sysMs: number; maxRssKiB: number };
+  await rm(dir, { recursive: true, force: true });
   // The API server writes its audit log in batches: wait until it stops growing.
   let last = -1;
   for (let i = 0; i < 20 && size(auditLog) !== last; i++) {

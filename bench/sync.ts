@@ -8,10 +8,10 @@
 // `sync` runs as the image runs it (node with the Dockerfile's flags and ENV, dist/cli.js):
 // run `npm run build` first. Figures go to stdout and to --out (JSON).
 // Usage: node bench/sync.ts [--sizes 100,1000,5000] [--repeats 3] [--archived 200] [--startup-runs 10]
-//                           [--out bench/results/sync.json] [--cli /tmp/before/dist/cli.js]
+//                           [--out bench/results/sync.json] [--cli /tmp/before/dist/cli.js] [--compile-cache DIR]
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     out: { type: "string", default: join(import.meta.dirname, "results", "sync.json") },
     // Another build to measure instead of dist/cli.js (a copy of dist/ beside a package.json), to compare before and after.
     cli: { type: "string" },
+    // NODE_COMPILE_CACHE for our CLI (filled by the first runs), to measure Node's compile cache as an image would ship it.
+    "compile-cache": { type: "string" },
   },
 });
 const sizes = values.sizes.split(",").map(Number);
@@ -34,9 +36,10 @@ const archivedCount = Number(values.archived);
 const startupRuns = Number(values["startup-runs"]);
 
 // A separate environment, so thousands of benchmark namespaces never reach the test suite's.
-process.env["ECR_TESTENV_DIR"] = await mkdtemp(join(tmpdir(), "ecr-bench-"));
+const testenvDir = await mkdtemp(join(tmpdir(), "ecr-bench-"));
+process.env["ECR_TESTENV_DIR"] = testenvDir;
 const { up, down } = await import("../test/testenv/testenv.ts");
-const { statePaths } = await import("../test/testenv/paths.ts");
+const { statePaths, repoRoot } = await import("../test/testenv/paths.ts");
 const { binaryPath } = await import("../test/testenv/binaries.ts");
 const { cliInvocation } = await import("../test/support/cli.ts");
 const { adminClients } = await import("../test/support/testenv.ts");
@@ -56,7 +59,8 @@ interface Row {
 }
 
 // Stopped by a signal: the environment goes down all the same.
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void down(log).finally(() => process.exit(130)));
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => void down(log).finally(() => rm(testenvDir, { recursive: true, force: true }).finally(() => process.exit(130))));
 await up(log);
 const { core } = adminClients();
 const tools = await benchTools(log);
@@ -73,7 +77,7 @@ async function createNamespaces(prefix: string, count: number, set: string): Pro
 
 /** The CLI as the tests and the image start it, or the build given by --cli. */
 function cli(args: readonly string[]): Client {
-  const { argv, env } = cliInvocation(args);
+  const { argv, env } = cliInvocation(args, { NODE_COMPILE_CACHE: values["compile-cache"] });
   const script = argv.findIndex((arg) => arg.endsWith("/dist/cli.js"));
   if (values.cli) argv[script] = values.cli;
   return { argv, env, userAgentPrefix: "ecr-public-creds-helper/" };
@@ -132,7 +136,11 @@ async function benchArchived(count: number): Promise<Cost> {
   const env = { PATH: process.env["PATH"] ?? "", HOME: home, KUBECONFIG: statePaths.kubeconfig, KUBECTL: binaryPath("kubectl"), TOKEN: "bench-archived-token" };
   const names = Array.from({ length: count }, (_, i) => `${set}-${i}`);
   noteLoad();
-  return measure({ argv: ["sh", "-c", script, "archived", ...names], env, userAgentPrefix: "kubectl/" });
+  try {
+    return await measure({ argv: ["sh", "-c", script, "archived", ...names], env, userAgentPrefix: "kubectl/" });
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
 }
 
 async function benchStartup(args: readonly string[]): Promise<Cost> {
@@ -185,6 +193,24 @@ function printTable(rows: readonly Row[]): void {
   for (const line of [header, ...lines]) log(line.map((cell, i) => cell.padStart(widths[i] ?? 0)).join("  "));
 }
 
+/** In the repository's JSON style (npm run lint checks bench/results/); a file elsewhere stays as written. */
+function formatForLint(path: string): void {
+  try {
+    execFileSync(join(repoRoot, "node_modules", ".bin", "biome"), ["format", "--write", path], { stdio: "ignore" });
+  } catch {
+    // Outside the repository or without biome: the figures are there all the same.
+  }
+}
+
+/** The commit measured, "+dirty" when the tree had changes (the reference result says what it measured). */
+function gitDescribe(): string {
+  try {
+    return execFileSync("git", ["describe", "--always", "--dirty=+dirty"], { encoding: "utf8", cwd: import.meta.dirname }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
 function goVersion(): string {
   try {
     return execFileSync("go", ["version"], { encoding: "utf8" }).trim();
@@ -212,7 +238,7 @@ try {
 
   log("");
   log(
-    `sync (${[process.execPath.split("/").at(-1), ...imageRuntime().nodeFlags, "dist/cli.js"].join(" ")}) against the floor (bench/floor, Go, HTTP/2, 16 in flight); medians`,
+    `sync (${[process.execPath.split("/").at(-1), ...imageRuntime().nodeFlags, values.cli ?? "dist/cli.js"].join(" ")})${values["compile-cache"] ? " with NODE_COMPILE_CACHE" : ""} against the floor (bench/floor, Go, HTTP/2, 16 in flight); medians`,
   );
   printTable(rows);
   for (const [what, cost] of Object.entries(startup))
@@ -234,7 +260,10 @@ try {
     finishedAt: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: totalmem() / 2 ** 30, kernel: release(), node: process.version, go: goVersion() },
     load1: { min: Math.min(...loads), median: median(loads), max: Math.max(...loads), samples: loads },
+    commit: gitDescribe(),
     invocation: {
+      cli: values.cli ?? "dist/cli.js",
+      compileCache: values["compile-cache"] ?? null,
       nodeFlags: imageRuntime().nodeFlags,
       env: imageRuntime().env,
       repeats,
@@ -249,7 +278,9 @@ try {
   };
   mkdirSync(dirname(values.out), { recursive: true });
   writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
+  formatForLint(values.out);
   log(`figures written to ${values.out}`);
 } finally {
   await down(log);
+  await rm(testenvDir, { recursive: true, force: true });
 }

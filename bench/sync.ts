@@ -220,6 +220,7 @@ function goVersion(): string {
 }
 
 const startedAt = new Date().toISOString();
+const commit = gitDescribe();
 try {
   const rows: Row[] = [];
   const startup: Record<string, Cost> = {};
@@ -260,7 +261,7 @@ try {
     finishedAt: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: totalmem() / 2 ** 30, kernel: release(), node: process.version, go: goVersion() },
     load1: { min: Math.min(...loads), median: median(loads), max: Math.max(...loads), samples: loads },
-    commit: gitDescribe(),
+    commit,
     invocation: {
       cli: values.cli ?? "dist/cli.js",
       compileCache: values["compile-cache"] ?? null,

@@ -14,8 +14,9 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY scripts/build.ts ./scripts/
 COPY src ./src
-# One bundled file, dist/cli.js, with every dependency in it, and their licences beside it
-# (scripts/build.ts; docs/adr/0006-bundle-and-lite-mode.md says why): no node_modules at run time.
+# The bundle, dist/cli.js with every dependency in it and one chunk per command it imports when
+# that command runs, and their licences beside it (scripts/build.ts; docs/adr/0006 and 0010 say
+# why): no node_modules at run time.
 RUN npm run build
 
 FROM node:24.21.0-bookworm-slim

@@ -14,11 +14,7 @@ import { TokenUnavailableError } from "../../src/aws/token-source.ts";
 import type { RolesAnywhereSettings } from "../../src/domain/roles-anywhere.ts";
 import { FakeClock, settle } from "../../src/util/fake-clock.ts";
 import { startEmulator, type RunningEmulator } from "../aws-emulator/server.ts";
-import { TestPki, type Issued } from "../support/roles-anywhere-pki.ts";
-
-const trustAnchorArn = "arn:aws:rolesanywhere:eu-central-1:123456789012:trust-anchor/0d6a2a4d-1111-4a2b-8c3d-123456789abc";
-const profileArn = "arn:aws:rolesanywhere:eu-central-1:123456789012:profile/7e1b9c2f-2222-4d3e-9f4a-abcdef012345";
-const roleArn = "arn:aws:iam::123456789012:role/ecr-public-creds-helper";
+import { TestPki, type Issued, profileArn, roleArn, trustAnchorArn } from "../support/roles-anywhere-pki.ts";
 
 let emu: RunningEmulator;
 let clock: FakeClock;

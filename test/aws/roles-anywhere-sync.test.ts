@@ -11,11 +11,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { startEmulator, type RunningEmulator } from "../aws-emulator/server.ts";
 import { logLines, runCli, type CliResult } from "../support/cli.ts";
 import { adminClients, createNamespaces, dockerConfig, readSecret, uniqueName } from "../support/kube.ts";
-import { pemLines, TestPki, type Issued } from "../support/roles-anywhere-pki.ts";
-
-const trustAnchorArn = "arn:aws:rolesanywhere:eu-central-1:123456789012:trust-anchor/0d6a2a4d-1111-4a2b-8c3d-123456789abc";
-const profileArn = "arn:aws:rolesanywhere:eu-central-1:123456789012:profile/7e1b9c2f-2222-4d3e-9f4a-abcdef012345";
-const roleArn = "arn:aws:iam::123456789012:role/ecr-public-creds-helper";
+import { pemLines, TestPki, type Issued, profileArn, roleArn, trustAnchorArn } from "../support/roles-anywhere-pki.ts";
 
 const { core } = adminClients();
 let emu: RunningEmulator;

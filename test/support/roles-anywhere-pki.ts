@@ -179,3 +179,8 @@ export function pemBody(pem: string): string {
 export function pemLines(pem: string): string[] {
   return pem.split("\n").filter((line) => line.length >= 40 && !line.startsWith("-----"));
 }
+
+/** The ARNs the emulator's trust configuration and the tests' command lines share. */
+export const trustAnchorArn = "arn:aws:rolesanywhere:eu-central-1:123456789012:trust-anchor/0d6a2a4d-1111-4a2b-8c3d-123456789abc";
+export const profileArn = "arn:aws:rolesanywhere:eu-central-1:123456789012:profile/7e1b9c2f-2222-4d3e-9f4a-abcdef012345";
+export const roleArn = "arn:aws:iam::123456789012:role/ecr-public-creds-helper";
